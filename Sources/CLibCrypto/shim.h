@@ -1,0 +1,8 @@
+// Includes only: OpenSSL libcrypto's EVP interface for the software engine.
+#ifndef CLIBCRYPTO_SHIM_H
+#define CLIBCRYPTO_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/err.h>
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
+#endif
