@@ -5,4 +5,6 @@
 #include <openssl/err.h>
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
+#include <openssl/params.h>
+#include <openssl/core_names.h>
 #endif

@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The thread completion mode: a bounded set of worker threads, each running one request at a time on its
+/// own op slot and calling the completion itself. Requests beyond `maxInFlight` wait in a FIFO backlog
+/// (the kernel's MAY_BACKLOG) or are refused with `.busy`. Workers drain the backlog without sleeping, so
+/// when many requests are in flight there is no thread hop per request.
+final class WorkerQueue: @unchecked Sendable {
+    private struct State {
+        var pending: [Job] = []
+        var head = 0
+        var running = 0
+        var spawned = 0
+        var released = false
+        var threads: [pthread_t] = []
+        var pendingCount: Int { pending.count - head }
+    }
+
+    private let lock = ConditionLock(State())
+    private let maxInFlight: Int
+    private let backlogLimit: Int
+    private let execute: @Sendable (Job) -> Void
+
+    /// `execute` runs one started job to completion on the calling worker thread.
+    init(maxInFlight: Int, backlogLimit: Int, execute: @escaping @Sendable (Job) -> Void) {
+        self.maxInFlight = max(1, maxInFlight)
+        self.backlogLimit = backlogLimit
+        self.execute = execute
+    }
+
+    /// Queues a job; throws `.busy` when no worker is free and `mayBacklog` is false (or the backlog is full).
+    func submit(_ job: Job, mayBacklog: Bool) throws(KernelCipherError) {
+        let spawn = try lock.withLock { (s: inout State) throws(KernelCipherError) -> Bool in
+            if s.released { throw .transformReleased }
+            let free = maxInFlight - s.running - s.pendingCount
+            if free <= 0 && (!mayBacklog || s.pendingCount - max(0, maxInFlight - s.running) >= backlogLimit) {
+                throw .busy
+            }
+            guard job.markQueued() else { return false }
+            s.pending.append(job)
+            let idle = s.spawned - s.running
+            if s.pendingCount > idle && s.spawned < maxInFlight {
+                s.spawned += 1
+                return true
+            }
+            return false
+        }
+        if spawn {
+            let thread = startThread { [self] in workerLoop() }
+            lock.withLock { $0.threads.append(thread) }
+        } else {
+            lock.signal()
+        }
+    }
+
+    private func workerLoop() {
+        var finishedOne = false
+        while true {
+            let job: Job? = lock.withLock(waitingUntil: { $0.pendingCount > 0 || $0.released || finishedOne }) { s in
+                if finishedOne { s.running -= 1; finishedOne = false }
+                guard s.pendingCount > 0 else { return nil }
+                let job = s.pending[s.head]
+                s.head += 1
+                if s.head > 64 && s.head * 2 > s.pending.count {
+                    s.pending.removeFirst(s.head)
+                    s.head = 0
+                }
+                s.running += 1
+                return job
+            }
+            guard let job else {
+                if lock.withLock({ $0.released }) { return }
+                continue
+            }
+            if job.start() { execute(job) }
+            finishedOne = true
+        }
+    }
+
+    /// Stops accepting work, fails every queued job with `.transformReleased`, and joins the workers
+    /// (all but the calling thread, when release is called from a completion).
+    func release() {
+        let (abandoned, threads) = lock.withLock { s -> ([Job], [pthread_t]) in
+            s.released = true
+            let rest = Array(s.pending[s.head...])
+            s.pending.removeAll()
+            s.head = 0
+            defer { s.threads.removeAll() }
+            return (rest, s.threads)
+        }
+        lock.broadcast()
+        for job in abandoned { job.abandon(.transformReleased) }
+        let me = pthread_self()
+        for thread in threads {
+            if pthread_equal(thread, me) != 0 { pthread_detach(thread) } else { pthread_join(thread, nil) }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// Which engine serves a transform.
+public enum EngineKind: String, Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The kernel crypto API through AF_ALG sockets.
+    case kernel
+    /// OpenSSL libcrypto's EVP interface in this process.
+    case software
+
+    /// The raw name.
+    public var description: String { rawValue }
+}
+
+/// Which engine a transform should use.
+public enum EnginePreference: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The kernel engine when the algorithm binds through AF_ALG here, otherwise the software engine.
+    case automatic
+    /// The kernel engine only; allocation fails with a typed error where AF_ALG is unusable.
+    case kernel
+    /// The software (OpenSSL) engine only.
+    case software
+}
+
+/// The engine a transform got, and why.
+public struct EngineSelection: Sendable, Hashable, CustomStringConvertible {
+    /// The engine serving the transform.
+    public let engine: EngineKind
+    /// Why this engine was chosen, e.g. "AF_ALG unavailable: socket(AF_ALG) failed with EAFNOSUPPORT".
+    public let reason: String
+
+    /// "software (AF_ALG unavailable: …)".
+    public var description: String { "\(engine) (\(reason))" }
+}
+
+/// Encrypt or decrypt.
+public enum CipherOperation: Sendable, Hashable {
+    /// `crypto_skcipher_encrypt`.
+    case encrypt
+    /// `crypto_skcipher_decrypt`.
+    case decrypt
+}
+
+/// Static facts about an algorithm as one engine provides it.
+public struct AlgorithmProperties: Sendable, Hashable {
+    /// Bytes of IV per request (`crypto_skcipher_ivsize`); 0 for algorithms without an IV.
+    public let ivSize: Int
+    /// The algorithm's block size (`crypto_skcipher_blocksize`); 1 for stream modes such as ctr.
+    public let blockSize: Int
+    /// Every key length the algorithm accepts, ascending.
+    public let keySizes: [Int]
+    /// Inputs must be a whole number of blocks (ecb, cbc); stream-like modes accept any length.
+    public let requiresBlockMultiple: Bool
+    /// Smallest accepted input in bytes (xts and cts need one block; others 0).
+    public let minimumInput: Int
+    /// The implementation behind the name: a kernel driver (`cbc-aes-aesni`) or an OpenSSL cipher.
+    public let driver: String
+    /// The driver's priority in /proc/crypto (kernel engine), nil for the software engine.
+    public let priority: Int?
+}
+
+/// The engine side of a transform: one keyed algorithm instance that hands out op slots.
+/// Implementations must be thread-safe.
+protocol CipherBackend: AnyObject, Sendable {
+    /// Which engine this is.
+    var kind: EngineKind { get }
+    /// The algorithm's facts.
+    var properties: AlgorithmProperties { get }
+    /// Sets the key (`crypto_skcipher_setkey`); the length was already validated.
+    func setKey(_ key: SecureBytes) throws(KernelCipherError)
+    /// Creates a new slot that can run one request at a time.
+    func makeSlot() throws(KernelCipherError) -> any CipherSlot
+    /// Largest input one request accepts, if the engine has a limit for this algorithm.
+    var maximumInput: (limit: Int, reason: String)? { get }
+    /// Releases engine resources and zeroizes any key copies; slots still alive stay valid until freed.
+    func release()
+}
+
+/// One unit of crypto capacity (an EVP context pair, an AF_ALG op socket). Used by one thread at a time.
+protocol CipherSlot: AnyObject {
+    /// Runs one whole request synchronously; `output.count >= input.count`, lengths already validated.
+    func run(
+        _ operation: CipherOperation, iv: UnsafeRawBufferPointer,
+        input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
+    ) throws(KernelCipherError)
+}

@@ -1,0 +1,69 @@
+/// Every way a KernelCipher operation can fail. Cases name the cause; none carries key bytes.
+public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// AF_ALG cannot be used by this process (the errno of `socket(AF_ALG)`, or `bind`, explains why).
+    case afAlgUnavailable(AFALGAvailability)
+    /// The engine does not offer this algorithm (kernel: `bind(2)` failed with ENOENT; software: no EVP mapping).
+    case algorithmNotFound(String, engine: EngineKind)
+    /// The key length is not one the algorithm accepts.
+    case invalidKeyLength(Int, allowed: [Int])
+    /// The key was refused although its length is right (e.g. XTS halves equal, 3DES degenerate keys).
+    case keyRejected(reason: String)
+    /// The IV length does not match the transform's IV size.
+    case invalidIVLength(Int, expected: Int)
+    /// The input length is not a multiple of the block size (ecb/cbc and similar modes).
+    case inputNotBlockMultiple(length: Int, blockSize: Int)
+    /// The input is shorter than the algorithm's minimum (e.g. xts and cts need one full block).
+    case inputTooShort(length: Int, minimum: Int)
+    /// The input is longer than one request of this algorithm can process; `limit` is the largest accepted.
+    case inputTooLarge(length: Int, limit: Int, reason: String)
+    /// The caller-supplied output buffer is smaller than the input.
+    case outputTooSmall(length: Int, needed: Int)
+    /// `setKey` has not been called on this transform.
+    case keyNotSet
+    /// The transform was released (`crypto_free_skcipher`); it serves no more requests.
+    case transformReleased
+    /// Every op slot is in flight and the request did not allow backlogging (the kernel's -EBUSY).
+    case busy
+    /// The request was cancelled before it started.
+    case cancelled
+    /// A kernel call failed: the operation (e.g. `recvmsg`) and its errno.
+    case kernel(operation: String, errno: Errno)
+    /// An OpenSSL call failed: the function and OpenSSL's error string.
+    case software(operation: String, detail: String)
+
+    /// One line naming the cause.
+    public var description: String {
+        switch self {
+        case .afAlgUnavailable(let availability):
+            return availability.description
+        case .algorithmNotFound(let name, let engine):
+            return "algorithm '\(name)' not found (\(engine) engine)"
+        case .invalidKeyLength(let length, let allowed):
+            return "invalid key length \(length) bytes; allowed: \(allowed.map(String.init).joined(separator: ", "))"
+        case .keyRejected(let reason):
+            return "key rejected: \(reason)"
+        case .invalidIVLength(let length, let expected):
+            return "invalid IV length \(length) bytes; expected \(expected)"
+        case .inputNotBlockMultiple(let length, let blockSize):
+            return "input length \(length) is not a multiple of the block size \(blockSize)"
+        case .inputTooShort(let length, let minimum):
+            return "input length \(length) is shorter than the minimum \(minimum)"
+        case .inputTooLarge(let length, let limit, let reason):
+            return "input length \(length) exceeds the limit of \(limit) bytes per request: \(reason)"
+        case .outputTooSmall(let length, let needed):
+            return "output buffer of \(length) bytes is too small; \(needed) needed"
+        case .keyNotSet:
+            return "no key set on the transform"
+        case .transformReleased:
+            return "the transform has been released"
+        case .busy:
+            return "all op slots busy and the request may not be backlogged"
+        case .cancelled:
+            return "the request was cancelled before it started"
+        case .kernel(let operation, let errno):
+            return "\(operation) failed: \(errno)"
+        case .software(let operation, let detail):
+            return "OpenSSL \(operation) failed: \(detail)"
+        }
+    }
+}

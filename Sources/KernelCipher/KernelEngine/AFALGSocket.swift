@@ -1,0 +1,124 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+internal import CKCAPI
+
+/// Thin wrappers over the AF_ALG system calls (swift-system style: one call each, EINTR retried,
+/// `Errno` on failure). The engine drives op sockets itself because libkcapi has no accessor for them,
+/// resends the IV every 64 KiB in its one-shot calls (libkcapi#127) and its AIO calls block per batch.
+enum AFALG {
+    /// `socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)` + `bind(sockaddr_alg{type, name})`: a transform socket.
+    static func bind(type: String, name: String) -> Result<CInt, Errno> {
+        let fd = socket(AF_ALG, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return .failure(.current) }
+        var address = sockaddr_alg()
+        address.salg_family = UInt16(AF_ALG)
+        guard type.utf8.count < 14, name.utf8.count < 64 else {
+            close(fd)
+            return .failure(.noSuchEntry)
+        }
+        withUnsafeMutableBytes(of: &address.salg_type) { dst in
+            for (i, byte) in type.utf8.enumerated() { dst[i] = byte }
+        }
+        withUnsafeMutableBytes(of: &address.salg_name) { dst in
+            for (i, byte) in name.utf8.enumerated() { dst[i] = byte }
+        }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_alg>.size))
+            }
+        }
+        guard rc == 0 else {
+            let error = Errno.current
+            close(fd)
+            return .failure(error)
+        }
+        return .success(fd)
+    }
+
+    /// `setsockopt(fd, SOL_ALG, ALG_SET_KEY, key, len)`.
+    static func setKey(_ fd: CInt, _ key: UnsafeRawBufferPointer) -> Result<Void, Errno> {
+        let rc = setsockopt(fd, SOL_ALG, ALG_SET_KEY, key.baseAddress, socklen_t(key.count))
+        return rc == 0 ? .success(()) : .failure(.current)
+    }
+
+    /// `accept(tfm, NULL, NULL)` + `fcntl(FD_CLOEXEC)`: a new op socket on a keyed transform socket.
+    static func accept(_ fd: CInt) -> Result<CInt, Errno> {
+        while true {
+            let op = Glibc.accept(fd, nil, nil)
+            if op >= 0 {
+                _ = fcntl(op, F_SETFD, FD_CLOEXEC)
+                return .success(op)
+            }
+            if errno != EINTR { return .failure(.current) }
+        }
+    }
+
+    /// `sendmsg(op, {iov, control}, flags)`, retrying EINTR; returns bytes queued.
+    static func send(
+        _ fd: CInt, data: UnsafeRawBufferPointer, control: UnsafeMutableRawBufferPointer?, more: Bool
+    ) -> Result<Int, Errno> {
+        var iov = iovec(iov_base: UnsafeMutableRawPointer(mutating: data.baseAddress), iov_len: data.count)
+        return withUnsafeMutablePointer(to: &iov) { iovPointer in
+            var message = msghdr()
+            message.msg_iov = iovPointer
+            message.msg_iovlen = data.count > 0 ? 1 : 0
+            message.msg_control = control?.baseAddress
+            message.msg_controllen = control?.count ?? 0
+            while true {
+                let n = sendmsg(fd, &message, more ? Int32(MSG_MORE) : 0)
+                if n >= 0 { return .success(n) }
+                if errno != EINTR { return .failure(.current) }
+            }
+        }
+    }
+
+    /// `read(op, buffer, count)`, retrying EINTR; returns bytes produced by the cipher.
+    static func receive(_ fd: CInt, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> {
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return .success(n) }
+            if errno != EINTR { return .failure(.current) }
+        }
+    }
+
+    /// Bytes a control message with `payload` bytes occupies (`CMSG_SPACE`).
+    static func controlSpace(_ payload: Int) -> Int {
+        align(MemoryLayout<cmsghdr>.size) + align(payload)
+    }
+
+    /// Writes the ALG_SET_OP (and, when `iv` is non-empty, ALG_SET_IV) control messages into `buffer`
+    /// (which is `controlSpace(4) + controlSpace(4 + iv.count)` bytes, zeroed).
+    static func writeControl(
+        _ buffer: UnsafeMutableRawBufferPointer, operation: CipherOperation, iv: UnsafeRawBufferPointer
+    ) {
+        let header = MemoryLayout<cmsghdr>.size
+        var offset = 0
+        func put(type: CInt, payload: Int, _ fill: (UnsafeMutableRawPointer) -> Void) {
+            let base = buffer.baseAddress! + offset
+            var cmsg = cmsghdr()
+            cmsg.cmsg_len = header + payload
+            cmsg.cmsg_level = SOL_ALG
+            cmsg.cmsg_type = type
+            base.storeBytes(of: cmsg, as: cmsghdr.self)
+            fill(base + align(header))
+            offset += controlSpace(payload)
+        }
+        put(type: ALG_SET_OP, payload: 4) {
+            $0.storeBytes(of: UInt32(operation == .encrypt ? ALG_OP_ENCRYPT : ALG_OP_DECRYPT), as: UInt32.self)
+        }
+        if iv.count > 0 {
+            put(type: ALG_SET_IV, payload: 4 + iv.count) {
+                $0.storeBytes(of: UInt32(iv.count), as: UInt32.self)
+                ($0 + 4).copyMemory(from: iv.baseAddress!, byteCount: iv.count)
+            }
+        }
+    }
+
+    private static func align(_ n: Int) -> Int {
+        let a = MemoryLayout<Int>.size
+        return (n + a - 1) & ~(a - 1)
+    }
+}

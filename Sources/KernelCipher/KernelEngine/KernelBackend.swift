@@ -1,0 +1,153 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+internal import CKCAPI
+import Synchronization
+
+/// The kernel engine: an AF_ALG `skcipher` transform socket (bind + setkey), with one op socket per slot.
+///
+/// What uses what, and why: `socket`/`bind`/`setsockopt`/`accept` and the per-request `sendmsg`/`read` are
+/// driven here directly, because libkcapi exposes no op socket (needed for per-request AIO), its one-shot calls
+/// resend the IV every 64 KiB (libkcapi#127, corrupts CBC), and `kcapi_cipher_init` needs the crypto_user
+/// netlink, which many kernels lack. Metadata (IV size, block size, key sizes, driver) comes from /proc/crypto,
+/// which the bind has just populated. libkcapi provides `kcapi_memset_secure` for key zeroization.
+final class KernelBackend: CipherBackend {
+    let kind = EngineKind.kernel
+    let properties: AlgorithmProperties
+    let algorithm: String
+    private let tfm: CInt
+    private let released = Atomic<Bool>(false)
+    /// Inputs larger than one chunk go through several sendmsg(MSG_MORE)/read rounds; the kernel chains the
+    /// IV between them for these modes only. Others must fit one round.
+    private let chains: Bool
+    static let chunk = 64 << 10
+
+    init(algorithm: String, options: Transform.Options) throws(KernelCipherError) {
+        let availability = AFALGAvailability.current
+        guard availability.isAvailable else { throw .afAlgUnavailable(availability) }
+        let fd: CInt
+        switch AFALG.bind(type: "skcipher", name: algorithm) {
+        case .success(let bound): fd = bound
+        case .failure(let errno) where errno == .noSuchEntry:
+            throw .algorithmNotFound(algorithm, engine: .kernel)
+        case .failure(let errno):
+            throw .kernel(operation: "bind(skcipher, \(algorithm))", errno: errno)
+        }
+        guard let info = KernelAlgorithmInfo.lookup(algorithm) else {
+            close(fd)
+            throw .algorithmNotFound(algorithm, engine: .kernel)
+        }
+        self.tfm = fd
+        self.algorithm = algorithm
+        let (mode, _) = KernelAlgorithmInfo.split(info.name)
+        self.chains = ["ecb", "cbc", "ctr"].contains(mode)
+        self.properties = AlgorithmProperties(
+            ivSize: info.ivSize, blockSize: info.blockSize,
+            keySizes: KernelAlgorithmInfo.keySizes(name: info.name, min: info.minKey, max: info.maxKey),
+            requiresBlockMultiple: ["ecb", "cbc"].contains(mode) && info.blockSize > 1,
+            minimumInput: ["xts", "cts"].contains(mode) ? info.blockSize : 0,
+            driver: info.driver, priority: info.priority)
+    }
+
+    deinit { release() }
+
+    /// True when `bind(2)` of this skcipher name succeeds here (this may autoload kernel modules).
+    static func isAvailable(_ algorithm: String) -> Bool {
+        guard AFALGAvailability.current.isAvailable,
+              case .success(let fd) = AFALG.bind(type: "skcipher", name: algorithm) else { return false }
+        close(fd)
+        return true
+    }
+
+    var maximumInput: (limit: Int, reason: String)? {
+        chains ? nil : (KernelBackend.chunk,
+                        "the kernel does not chain \(algorithm)'s IV across AF_ALG chunks, so one request must fit one")
+    }
+
+    func setKey(_ key: SecureBytes) throws(KernelCipherError) {
+        let result = key.withUnsafeBytes { AFALG.setKey(tfm, $0) }
+        switch result {
+        case .success: key.wipe()  // the kernel holds the key now; no Swift copy is kept
+        case .failure(let errno) where errno == .invalidArgument:
+            throw .invalidKeyLength(key.count, allowed: properties.keySizes)
+        case .failure(let errno) where errno == .busy:
+            throw .busy
+        case .failure(let errno):
+            throw .kernel(operation: "setsockopt(ALG_SET_KEY)", errno: errno)
+        }
+    }
+
+    func makeSlot() throws(KernelCipherError) -> any CipherSlot {
+        if released.load(ordering: .acquiring) { throw .transformReleased }
+        switch AFALG.accept(tfm) {
+        case .success(let op): return KernelSlot(fd: op, chains: chains, ivSize: properties.ivSize)
+        case .failure(let errno): throw .kernel(operation: "accept", errno: errno)
+        }
+    }
+
+    func release() {
+        if released.exchange(true, ordering: .acquiringAndReleasing) { return }
+        close(tfm)
+    }
+}
+
+/// One AF_ALG op socket; runs one request at a time with sendmsg(MSG_MORE)/read rounds of 64 KiB.
+final class KernelSlot: CipherSlot {
+    let fd: CInt
+    private let chains: Bool
+    private let control: UnsafeMutableRawBufferPointer
+
+    init(fd: CInt, chains: Bool, ivSize: Int) {
+        self.fd = fd
+        self.chains = chains
+        let size = AFALG.controlSpace(4) + (ivSize > 0 ? AFALG.controlSpace(4 + ivSize) : 0)
+        control = .allocate(byteCount: size, alignment: 8)
+        control.initializeMemory(as: UInt8.self, repeating: 0)
+    }
+
+    deinit {
+        close(fd)
+        control.deallocate()
+    }
+
+    func run(
+        _ operation: CipherOperation, iv: UnsafeRawBufferPointer,
+        input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
+    ) throws(KernelCipherError) {
+        AFALG.writeControl(control, operation: operation, iv: iv)
+        let chunk = KernelBackend.chunk
+        var offset = 0
+        var first = true
+        repeat {
+            let n = min(chunk, input.count - offset)
+            let last = offset + n == input.count
+            let piece = UnsafeRawBufferPointer(rebasing: input[offset..<offset + n])
+            var sent = 0
+            while sent < n || (first && n == 0) {
+                let part = UnsafeRawBufferPointer(rebasing: piece[sent...])
+                switch AFALG.send(fd, data: part, control: first ? control : nil, more: !last) {
+                case .success(let queued): sent += queued
+                case .failure(let errno): throw map(errno, "sendmsg")
+                }
+                first = false
+                if n == 0 { break }
+            }
+            var produced = 0
+            while produced < n {
+                let target = UnsafeMutableRawBufferPointer(rebasing: output[(offset + produced)..<(offset + n)])
+                switch AFALG.receive(fd, into: target) {
+                case .success(0): throw .kernel(operation: "read", errno: .invalidArgument)
+                case .success(let got): produced += got
+                case .failure(let errno): throw map(errno, "read")
+                }
+            }
+            offset += n
+        } while offset < input.count
+    }
+
+    private func map(_ errno: Errno, _ operation: String) -> KernelCipherError {
+        errno == .noKey ? .keyNotSet : .kernel(operation: operation, errno: errno)
+    }
+}

@@ -1,0 +1,72 @@
+import Synchronization
+
+/// A request in flight: what to run, and the exactly-once completion state machine.
+/// created → queued → running → finished, or → finished early by cancellation or release.
+final class Job: Sendable {
+    typealias Completion = @Sendable (Result<[UInt8], KernelCipherError>) -> Void
+
+    enum Phase { case created, queued, running, finished }
+    private struct State { var phase = Phase.created; var completion: Completion? }
+
+    let operation: CipherOperation
+    let iv: [UInt8]
+    let work: RequestWork
+    private let state = Mutex(State())
+
+    init(operation: CipherOperation, iv: [UInt8], work: RequestWork, completion: Completion?) {
+        self.operation = operation
+        self.iv = iv
+        self.work = work
+        state.withLock { $0.completion = completion }
+    }
+
+    /// Installs the completion; false (and the completion gets `.cancelled`) if the job was already cancelled.
+    func install(_ completion: @escaping Completion) -> Bool {
+        let cancelled = state.withLock { s -> Bool in
+            if s.phase == .finished { return true }
+            s.completion = completion
+            return false
+        }
+        if cancelled { completion(.failure(.cancelled)) }
+        return !cancelled
+    }
+
+    /// Marks the job queued; false if it was cancelled meanwhile.
+    func markQueued() -> Bool {
+        state.withLock { s in
+            guard s.phase == .created else { return false }
+            s.phase = .queued
+            return true
+        }
+    }
+
+    /// Claims the job for execution; false if cancelled or released before it started.
+    func start() -> Bool {
+        state.withLock { s in
+            guard s.phase == .queued || s.phase == .created else { return false }
+            s.phase = .running
+            return true
+        }
+    }
+
+    /// Finishes a job that has not started with `error` (cancellation, release); no-op otherwise.
+    func abandon(_ error: KernelCipherError) {
+        let completion = state.withLock { s -> Completion? in
+            guard s.phase == .created || s.phase == .queued else { return nil }
+            s.phase = .finished
+            defer { s.completion = nil }
+            return s.completion ?? { _ in }
+        }
+        completion?(.failure(error))
+    }
+
+    /// Delivers the result of a job that ran; called once by the thread that started it.
+    func finish(_ result: Result<[UInt8], KernelCipherError>) {
+        let completion = state.withLock { s -> Completion? in
+            s.phase = .finished
+            defer { s.completion = nil }
+            return s.completion
+        }
+        completion?(result)
+    }
+}

@@ -1,0 +1,94 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// Options for one request (the kernel's `CRYPTO_TFM_REQ_*` request flags).
+public struct RequestFlags: OptionSet, Sendable, Hashable {
+    /// The raw bits.
+    public let rawValue: UInt32
+    /// Wraps raw bits.
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// Queue the request when every op slot is busy instead of failing with `.busy` (`CRYPTO_TFM_REQ_MAY_BACKLOG`).
+    public static let mayBacklog = RequestFlags(rawValue: 1 << 0)
+}
+
+/// A caller-owned buffer the request reads from or writes into; it must stay valid until the completion runs.
+public struct UnsafeRequestBuffer: @unchecked Sendable {
+    /// The memory.
+    public let bytes: UnsafeMutableRawBufferPointer
+    /// Wraps caller-owned memory.
+    public init(_ bytes: UnsafeMutableRawBufferPointer) { self.bytes = bytes }
+}
+
+/// One cipher request on a transform (the kernel's `struct skcipher_request`): input, optional caller-supplied
+/// output buffer, IV, an opaque caller context and a completion callback.
+///
+/// `encrypt()`/`decrypt()` return immediately. If they throw, the request was not accepted and the completion
+/// is never called; otherwise the completion is called exactly once, with this request and its result, on one
+/// of the transform's completion threads (never on the submitting thread). Keep completions short.
+public struct Request<Context: Sendable>: Sendable {
+    /// Completion callback: the finished request and its output (empty when written into a caller buffer).
+    public typealias Completion = @Sendable (Request<Context>, Result<[UInt8], KernelCipherError>) -> Void
+
+    /// The transform this request runs on (`crypto_skcipher_reqtfm`).
+    public let transform: Transform
+    /// The IV for this request (`skcipher_request_set_crypt`'s iv); its length must equal `transform.ivSize`.
+    public var iv: [UInt8]
+    /// The caller's context, handed back with the completion (`skcipher_request_set_callback`'s data).
+    public var context: Context
+    /// Request flags such as `.mayBacklog`.
+    public var flags: RequestFlags
+    /// Called exactly once per accepted request (`skcipher_request_set_callback`'s callback).
+    public var completion: Completion
+
+    let input: RequestWork
+
+    /// A request whose output the transform allocates (`skcipher_request_alloc` + `_set_crypt` + `_set_callback`).
+    public init(
+        transform: Transform, input: some ContiguousBytes & Sendable, iv: [UInt8] = [], context: Context,
+        flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
+    ) {
+        self.transform = transform
+        self.input = .bytes(input)
+        self.iv = iv
+        self.context = context
+        self.flags = flags
+        self.completion = completion
+    }
+
+    /// A request over caller-owned memory: reads `input` and writes `input.count` bytes into `output`
+    /// without copying either; both must stay valid until the completion runs. `output` may equal `input`.
+    public init(
+        transform: Transform, input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
+        iv: [UInt8] = [], context: Context, flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
+    ) {
+        self.transform = transform
+        self.input = .caller(input, output: output)
+        self.iv = iv
+        self.context = context
+        self.flags = flags
+        self.completion = completion
+    }
+
+    /// Submits the request for encryption (`crypto_skcipher_encrypt`); returns once queued.
+    public func encrypt() throws(KernelCipherError) { try transform.submit(self, .encrypt) }
+
+    /// Submits the request for decryption (`crypto_skcipher_decrypt`); returns once queued.
+    public func decrypt() throws(KernelCipherError) { try transform.submit(self, .decrypt) }
+}
+
+/// What a request reads and where it writes: owned bytes (output allocated) or caller-owned memory.
+enum RequestWork: @unchecked Sendable {
+    case bytes(any ContiguousBytes & Sendable)
+    case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer)
+
+    /// Input length in bytes.
+    var count: Int {
+        switch self {
+        case .bytes(let data): return data.withUnsafeBytes { $0.count }
+        case .caller(let input, _): return input.count
+        }
+    }
+}

@@ -1,0 +1,186 @@
+internal import CLibCrypto
+import Synchronization
+
+/// The software engine: OpenSSL libcrypto's EVP interface, behind the same transform API as the kernel engine.
+/// Each slot owns one encrypt and one decrypt `EVP_CIPHER_CTX`, keyed once, so a request costs only
+/// an IV reset, one update and one final.
+final class SoftwareBackend: CipherBackend {
+    let kind = EngineKind.software
+    let algorithm: SoftwareAlgorithm
+    let properties: AlgorithmProperties
+    private let key = Mutex<SecureBytes?>(nil)
+
+    /// Looks the kernel name up in the EVP mapping and checks the installed OpenSSL provides a cipher for it.
+    init(algorithm name: String) throws(KernelCipherError) {
+        guard let algorithm = SoftwareAlgorithm.lookup(name),
+              let firstKey = algorithm.keySizes.first(where: {
+                  EVPCipherCache.cipher(named: algorithm.evpName(algorithm.evpKeyLength($0))) != nil })
+        else { throw .algorithmNotFound(name, engine: .software) }
+        let evp = algorithm.evpName(algorithm.evpKeyLength(firstKey))
+        self.algorithm = algorithm
+        let provided = algorithm.keySizes.filter {
+            EVPCipherCache.cipher(named: algorithm.evpName(algorithm.evpKeyLength($0))) != nil }
+        self.properties = AlgorithmProperties(
+            ivSize: algorithm.ivSize, blockSize: algorithm.blockSize, keySizes: provided,
+            requiresBlockMultiple: algorithm.requiresBlockMultiple, minimumInput: algorithm.minimumInput,
+            driver: "openssl:\(evp.lowercased())", priority: nil)
+    }
+
+    /// True when the software engine offers `name` with the installed OpenSSL.
+    static func isAvailable(_ name: String) -> Bool {
+        (try? SoftwareBackend(algorithm: name)) != nil
+    }
+
+    var maximumInput: (limit: Int, reason: String)? { algorithm.maximumInput }
+
+    func setKey(_ newKey: SecureBytes) throws(KernelCipherError) {
+        // Key it once now so a refused key (e.g. XTS with equal halves) fails at setKey, like the kernel.
+        _ = try EVPSlot(algorithm: algorithm, key: newKey).context(for: .encrypt)
+        let old = key.withLock { current -> SecureBytes? in
+            let old = current
+            current = newKey
+            return old
+        }
+        old?.wipe()
+    }
+
+    func makeSlot() throws(KernelCipherError) -> any CipherSlot {
+        guard let current = key.withLock({ $0 }) else { throw .keyNotSet }
+        return try EVPSlot(algorithm: algorithm, key: current)
+    }
+
+    func release() {
+        key.withLock { current in
+            current?.wipe()
+            current = nil
+        }
+    }
+}
+
+/// One op slot of the software engine: lazily created, keyed encrypt/decrypt EVP contexts.
+final class EVPSlot: CipherSlot {
+    private let algorithm: SoftwareAlgorithm
+    private let cipher: OpaquePointer
+    private let key: SecureBytes
+    private var encryptContext: OpaquePointer?
+    private var decryptContext: OpaquePointer?
+    private var counterBlock = [UInt8](repeating: 0, count: 16)
+
+    init(algorithm: SoftwareAlgorithm, key: SecureBytes) throws(KernelCipherError) {
+        let evpKeyLength = algorithm.evpKeyLength(key.count)
+        guard let cipher = EVPCipherCache.cipher(named: algorithm.evpName(evpKeyLength)) else {
+            throw .algorithmNotFound(algorithm.name, engine: .software)
+        }
+        self.algorithm = algorithm
+        self.cipher = cipher
+        self.key = key
+        if algorithm.layout == .rfc3686 {
+            key.withUnsafeBytes { bytes in
+                for i in 0..<4 { counterBlock[i] = bytes[evpKeyLength + i] }
+            }
+            counterBlock[15] = 1
+        }
+    }
+
+    deinit {
+        // EVP_CIPHER_CTX_free cleanses the key schedule; the counter block holds the rfc3686 nonce.
+        EVP_CIPHER_CTX_free(encryptContext)
+        EVP_CIPHER_CTX_free(decryptContext)
+        counterBlock.withUnsafeMutableBytes { cleanse($0) }
+    }
+
+    /// The keyed context for one direction, created on first use (`EVP_CipherInit_ex2` with the key).
+    func context(for operation: CipherOperation) throws(KernelCipherError) -> OpaquePointer {
+        if let existing = operation == .encrypt ? encryptContext : decryptContext { return existing }
+        guard let ctx = EVP_CIPHER_CTX_new() else { throw openSSLError("EVP_CIPHER_CTX_new") }
+        let enc: Int32 = operation == .encrypt ? 1 : 0
+        let evpKeyLength = algorithm.evpKeyLength(key.count)
+        let ok = key.withUnsafeBytes { keyBytes in
+            withCipherParams { params in
+                EVP_CipherInit_ex2(ctx, cipher, keyBytes.baseAddress, nil, enc, params)
+            }
+        }
+        _ = evpKeyLength
+        guard ok == 1 else {
+            EVP_CIPHER_CTX_free(ctx)
+            let detail = drainOpenSSLErrors()
+            if detail.contains("duplicated keys") || detail.contains("xts") {
+                throw .keyRejected(reason: "the two XTS key halves are equal")
+            }
+            throw .software(operation: "EVP_CipherInit_ex2", detail: detail)
+        }
+        EVP_CIPHER_CTX_set_padding(ctx, 0)
+        if operation == .encrypt { encryptContext = ctx } else { decryptContext = ctx }
+        return ctx
+    }
+
+    func run(
+        _ operation: CipherOperation, iv: UnsafeRawBufferPointer,
+        input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
+    ) throws(KernelCipherError) {
+        let ctx = try context(for: operation)
+        let ok: Int32
+        if algorithm.layout == .rfc3686 {
+            for i in 0..<8 { counterBlock[4 + i] = iv[i] }
+            ok = counterBlock.withUnsafeBytes { EVP_CipherInit_ex2(ctx, nil, nil, $0.baseAddress, -1, nil) }
+        } else {
+            ok = EVP_CipherInit_ex2(ctx, nil, nil, iv.baseAddress, -1, nil)
+        }
+        guard ok == 1 else { throw openSSLError("EVP_CipherInit_ex2") }
+        guard input.count > 0 else { return }
+        let inBase = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let outBase = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        // EVP lengths are Int32: feed large inputs in pieces; the context chains the IV between them.
+        let piece = algorithm.singleShot ? input.count : 1 << 30
+        var done = 0
+        while done < input.count {
+            let n = min(piece, input.count - done)
+            var written: Int32 = 0
+            guard n <= Int32.max,
+                  EVP_CipherUpdate(ctx, outBase + done, &written, inBase + done, Int32(n)) == 1,
+                  Int(written) == n
+            else { throw openSSLError("EVP_CipherUpdate") }
+            done += n
+        }
+        var tail: Int32 = 0
+        guard EVP_CipherFinal_ex(ctx, outBase + done, &tail) == 1, tail == 0 else {
+            throw openSSLError("EVP_CipherFinal_ex")
+        }
+    }
+
+    /// Builds the OSSL_PARAM list for the cipher (the CTS variant) and runs `body` with it.
+    private func withCipherParams(_ body: (UnsafePointer<OSSL_PARAM>?) -> Int32) -> Int32 {
+        guard let mode = algorithm.ctsMode else { return body(nil) }
+        return mode.withCString { modePointer in
+            var params = [
+                OSSL_PARAM_construct_utf8_string("cts_mode", UnsafeMutablePointer(mutating: modePointer), 0),
+                OSSL_PARAM_construct_end(),
+            ]
+            return params.withUnsafeMutableBufferPointer { body($0.baseAddress) }
+        }
+    }
+}
+
+/// Zeroes a buffer so the compiler cannot elide it (`OPENSSL_cleanse`).
+func cleanse(_ buffer: UnsafeMutableRawBufferPointer) {
+    guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+    OPENSSL_cleanse(base, buffer.count)
+}
+
+/// The OpenSSL error queue as one line (`ERR_get_error`, `ERR_error_string_n`), emptied.
+func drainOpenSSLErrors() -> String {
+    var messages: [String] = []
+    while true {
+        let code = ERR_get_error()
+        if code == 0 { break }
+        var buffer = [CChar](repeating: 0, count: 256)
+        ERR_error_string_n(code, &buffer, buffer.count)
+        messages.append(buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+    }
+    return messages.isEmpty ? "unknown error" : messages.joined(separator: "; ")
+}
+
+/// A typed error for a failed OpenSSL call, with OpenSSL's own message.
+func openSSLError(_ function: String) -> KernelCipherError {
+    .software(operation: function, detail: drainOpenSSLErrors())
+}

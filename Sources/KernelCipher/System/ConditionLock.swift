@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A pthread mutex with one condition variable, guarding a value (`pthread_mutex_*`, `pthread_cond_*`).
+/// `Synchronization.Mutex` cannot wait on a condition, so request queues use this.
+final class ConditionLock<Value>: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var value: Value
+
+    /// Creates the lock around an initial value (`pthread_mutex_init`, `pthread_cond_init`).
+    init(_ value: Value) {
+        self.value = value
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        condition.deallocate()
+    }
+
+    /// Runs `body` with the lock held (`pthread_mutex_lock`/`unlock`).
+    func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
+
+    /// Holds the lock, waits (`pthread_cond_wait`) until `ready` is true, then runs `body`.
+    func withLock<R>(waitingUntil ready: (Value) -> Bool, _ body: (inout Value) -> R) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while !ready(value) { pthread_cond_wait(condition, mutex) }
+        return body(&value)
+    }
+
+    /// Wakes one waiter (`pthread_cond_signal`).
+    func signal() { pthread_cond_signal(condition) }
+
+    /// Wakes every waiter (`pthread_cond_broadcast`).
+    func broadcast() { pthread_cond_broadcast(condition) }
+}
+
+/// Starts a joinable pthread running `body` (`pthread_create`).
+func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
+    final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+    let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    var thread = pthread_t()
+    let rc = pthread_create(&thread, nil, { raw in
+        let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+        box.body()
+        return nil
+    }, box)
+    precondition(rc == 0, "pthread_create failed: \(Errno(rawValue: rc))")
+    return thread
+}

@@ -1,0 +1,157 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+import Synchronization
+
+/// A keyed cipher instance serving many requests (the kernel's `struct crypto_skcipher`, formerly
+/// `crypto_ablkcipher`). Thread-safe: any thread may submit; many requests run in parallel.
+public final class Transform: Sendable {
+    /// Tuning for a transform's request handling.
+    public struct Options: Sendable, Hashable {
+        /// Requests running at once (op sockets / EVP contexts, one worker thread each).
+        public var maxInFlight: Int
+        /// Requests that may wait beyond those in flight before submission fails with `.busy`.
+        public var backlogLimit: Int
+        /// `async` calls with inputs up to this many bytes run inline on the calling task (no thread hop).
+        public var asyncInlineLimit: Int
+        /// How the kernel engine learns that a request finished (ignored by the software engine).
+        public var completionMode: CompletionMode
+
+        /// Defaults: 2 × CPUs in flight (4…16), 4096 backlog, 16 KiB inline limit, automatic completion mode.
+        public init(
+            maxInFlight: Int = min(16, max(4, 2 * System.cpuCount)), backlogLimit: Int = 4096,
+            asyncInlineLimit: Int = 16 << 10, completionMode: CompletionMode = .automatic
+        ) {
+            self.maxInFlight = maxInFlight
+            self.backlogLimit = backlogLimit
+            self.asyncInlineLimit = asyncInlineLimit
+            self.completionMode = completionMode
+        }
+    }
+
+    /// The kernel algorithm name, e.g. `cbc(aes)`.
+    public let algorithm: String
+    /// Which engine serves this transform and why.
+    public let selection: EngineSelection
+    /// IV size, block size, key sizes and driver of the bound algorithm.
+    public let properties: AlgorithmProperties
+    /// The options the transform was allocated with.
+    public let options: Options
+
+    let backend: any CipherBackend
+    let slots: SlotPool
+    let requests: RequestDispatcher
+    private let state = Mutex(State())
+    private struct State { var key: SecureBytes?; var released = false }
+
+    /// Allocates a transform for a kernel algorithm name (`crypto_alloc_skcipher`, formerly
+    /// `crypto_alloc_ablkcipher`), on the preferred engine.
+    public init(
+        _ algorithm: String, engine: EnginePreference = .automatic, options: Options = Options()
+    ) throws(KernelCipherError) {
+        let (backend, selection) = try EngineSelector.select(algorithm, preference: engine, options: options)
+        self.algorithm = algorithm
+        self.backend = backend
+        self.selection = selection
+        self.properties = backend.properties
+        self.options = options
+        let slots = SlotPool(backend: backend, keepIdle: options.maxInFlight)
+        self.slots = slots
+        self.requests = try RequestDispatcher.make(backend: backend, slots: slots, options: options)
+    }
+
+    deinit { release() }
+
+    /// Whether an engine offers `algorithm` here, without allocating it for use (`crypto_has_skcipher`).
+    public static func isAvailable(_ algorithm: String, engine: EngineKind) -> Bool {
+        EngineSelector.isAvailable(algorithm, engine: engine)
+    }
+
+    /// The engine serving this transform.
+    public var engine: EngineKind { selection.engine }
+    /// Bytes of IV each request needs (`crypto_skcipher_ivsize`).
+    public var ivSize: Int { properties.ivSize }
+    /// The algorithm's block size (`crypto_skcipher_blocksize`).
+    public var blockSize: Int { properties.blockSize }
+    /// Accepted key lengths in bytes.
+    public var keySizes: [Int] { properties.keySizes }
+    /// The implementation bound: a kernel driver name (e.g. `cbc-aes-aesni`) or `openssl:<cipher>`.
+    public var driver: String { properties.driver }
+
+    /// Sets the key (`crypto_skcipher_setkey`). The transform keeps no Swift copy longer than its engine needs,
+    /// and zeroizes every copy on release or re-key.
+    public func setKey(_ key: some ContiguousBytes) throws(KernelCipherError) {
+        let secure = key.withUnsafeBytes { SecureBytes(copying: $0) }
+        guard properties.keySizes.contains(secure.count) else {
+            secure.wipe()
+            throw .invalidKeyLength(secure.count, allowed: properties.keySizes)
+        }
+        if state.withLock({ $0.released }) { secure.wipe(); throw .transformReleased }
+        let stale = slots.flush()
+        _ = stale
+        do {
+            try backend.setKey(secure)
+        } catch {
+            secure.wipe()
+            throw error
+        }
+        let old = state.withLock { s -> SecureBytes? in
+            defer { s.key = secure }
+            return s.key
+        }
+        if let old, old !== secure { old.wipe() }
+    }
+
+    /// The key storage, for zeroization tests.
+    var keyStorage: SecureBytes? { state.withLock { $0.key } }
+
+    /// Releases the transform (`crypto_free_skcipher`): queued requests fail with `.transformReleased`, running
+    /// ones finish, op sockets / EVP contexts are freed, and every key copy in this process is zeroized.
+    /// Idempotent; also runs on deinit.
+    public func release() {
+        let key = state.withLock { s -> SecureBytes?? in
+            if s.released { return .none }
+            s.released = true
+            return .some(s.key)
+        }
+        guard case .some(let storedKey) = key else { return }
+        requests.release()
+        slots.flush(releasing: true)
+        backend.release()
+        storedKey?.wipe()
+    }
+
+    /// True once `release()` ran.
+    public var isReleased: Bool { state.withLock { $0.released } }
+
+    /// Checks a request's shape against the algorithm before it runs.
+    func validate(ivCount: Int, inputCount: Int, outputCount: Int) throws(KernelCipherError) {
+        let (keyed, released) = state.withLock { ($0.key != nil, $0.released) }
+        if released { throw .transformReleased }
+        if !keyed { throw .keyNotSet }
+        if ivCount != properties.ivSize { throw .invalidIVLength(ivCount, expected: properties.ivSize) }
+        if outputCount < inputCount { throw .outputTooSmall(length: outputCount, needed: inputCount) }
+        if inputCount < properties.minimumInput {
+            throw .inputTooShort(length: inputCount, minimum: properties.minimumInput)
+        }
+        if properties.requiresBlockMultiple && inputCount % properties.blockSize != 0 {
+            throw .inputNotBlockMultiple(length: inputCount, blockSize: properties.blockSize)
+        }
+        if let (limit, reason) = backend.maximumInput, inputCount > limit {
+            throw .inputTooLarge(length: inputCount, limit: limit, reason: reason)
+        }
+    }
+
+    /// Runs one request synchronously on an op slot from the pool.
+    func run(
+        _ operation: CipherOperation, iv: UnsafeRawBufferPointer,
+        input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
+    ) throws(KernelCipherError) {
+        try validate(ivCount: iv.count, inputCount: input.count, outputCount: output.count)
+        let lease = try slots.checkout()
+        defer { slots.checkin(lease) }
+        try lease.slot.run(operation, iv: iv, input: input, output: output)
+    }
+}
