@@ -74,7 +74,7 @@ struct SoftwareAlgorithm: Sendable {
         "rfc3686(ctr(aes))": SoftwareAlgorithm(
             name: "rfc3686(ctr(aes))", keySizes: [20, 28, 36], ivSize: 8, blockSize: 1, requiresBlockMultiple: false,
             minimumInput: 0, layout: .rfc3686, singleShot: false, ctsMode: nil, maximumInput: nil,
-            evpName: { "AES-\(($0 - 4) * 8)-CTR" }),
+            evpName: { "AES-\($0 * 8)-CTR" }),
         "chacha20": SoftwareAlgorithm(
             name: "chacha20", keySizes: [32], ivSize: 16, blockSize: 1, requiresBlockMultiple: false,
             minimumInput: 0, layout: .direct, singleShot: false, ctsMode: nil, maximumInput: nil,

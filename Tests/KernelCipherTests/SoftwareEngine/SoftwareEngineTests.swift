@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import KernelCipher
+
+@Suite("Software engine: known answers, properties, errors")
+struct SoftwareEngineTests {
+    @Test(arguments: VectorFile.algorithms)
+    func knownAnswers(algorithm: String) throws { try Conformance.knownAnswers(algorithm, .software) }
+
+    @Test func properties() throws { try Conformance.properties(.software) }
+
+    @Test func errors() throws { try Conformance.errors(.software) }
+
+    @Test func randomRoundTrips() throws { try Conformance.roundTrips(.software, iterations: 50) }
+
+    @Test func automaticPicksSoftwareWithoutAFALG() throws {
+        try #require(!AFALGAvailability.current.isAvailable, "host has AF_ALG; covered by the AFALG suites")
+        let tfm = try Transform("cbc(aes)")
+        #expect(tfm.engine == .software)
+        #expect(tfm.selection.reason.contains("EAFNOSUPPORT"))
+        #expect(throws: KernelCipherError.afAlgUnavailable(AFALGAvailability.current)) {
+            try Transform("cbc(aes)", engine: .kernel)
+        }
+        #expect(!Transform.isAvailable("cbc(aes)", engine: .kernel))
+        #expect(Transform.isAvailable("cbc(aes)", engine: .software))
+        #expect(!Transform.isAvailable("cbc(nosuch)", engine: .software))
+    }
+
+    @Test func ctsIsCBCCS3() throws {
+        // CS3 (the kernel's cts): for a multiple of the block size the last two ciphertext blocks are swapped
+        // relative to plain CBC; for one block it equals CBC.
+        let key = [UInt8](repeating: 0x42, count: 16), iv = [UInt8](repeating: 1, count: 16)
+        let plain = (0..<48).map { UInt8($0) }
+        let cbc = try Conformance.makeTransform("cbc(aes)", .software, key: key).encrypt(plain, iv: iv)
+        let cts = try Conformance.makeTransform("cts(cbc(aes))", .software, key: key)
+        let out = try cts.encrypt(plain, iv: iv)
+        #expect(Array(out[0..<16]) == Array(cbc[0..<16]))
+        #expect(Array(out[16..<32]) == Array(cbc[32..<48]))
+        #expect(Array(out[32..<48]) == Array(cbc[16..<32]))
+        #expect(try cts.decrypt(out, iv: iv) == plain)
+        let odd = (0..<37).map { UInt8($0) }
+        #expect(try cts.decrypt(try cts.encrypt(odd, iv: iv), iv: iv) == odd)
+        #expect(try cts.encrypt(Array(plain[0..<16]), iv: iv) == Array(cbc[0..<16]))
+    }
+
+    @Test func xtsRefusesEqualHalvesAndOversizedUnits() throws {
+        let tfm = try Transform("xts(aes)", engine: .software)
+        #expect(throws: KernelCipherError.keyRejected(reason: "the two XTS key halves are equal")) {
+            try tfm.setKey([UInt8](repeating: 9, count: 32))
+        }
+        try tfm.setKey((0..<32).map { UInt8($0) })
+        let big = [UInt8](repeating: 0, count: (16 << 20) + 16)
+        #expect(throws: KernelCipherError.self) { try tfm.encrypt(big, iv: [UInt8](repeating: 0, count: 16)) }
+    }
+
+    @Test func largeInputChainsLikePieces() throws {
+        // One 16 MiB CBC request equals the same data encrypted as chained 1 MiB pieces.
+        let key = (0..<32).map { UInt8($0) }, iv = [UInt8](repeating: 3, count: 16)
+        let tfm = try Conformance.makeTransform("cbc(aes)", .software, key: key)
+        let data = (0..<(16 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let whole = try tfm.encrypt(data, iv: iv)
+        var chainedIV = iv, pieces: [UInt8] = []
+        for start in stride(from: 0, to: data.count, by: 1 << 20) {
+            let part = try tfm.encrypt(Array(data[start..<start + (1 << 20)]), iv: chainedIV)
+            pieces += part
+            chainedIV = Array(part.suffix(16))
+        }
+        #expect(whole == pieces)
+    }
+
+    @Test func keyIsZeroizedOnRelease() throws {
+        let tfm = try Conformance.makeTransform("cbc(aes)", .software, key: [UInt8](repeating: 0xA5, count: 16))
+        let storage = try #require(tfm.keyStorage)
+        #expect(!storage.isZeroized)
+        tfm.release()
+        #expect(storage.isZeroized)
+        #expect(!String(describing: storage).contains("a5"))
+    }
+
+    @Test func keyIsZeroizedOnRekey() throws {
+        let tfm = try Conformance.makeTransform("ctr(aes)", .software, key: [UInt8](repeating: 0x5A, count: 16))
+        let first = try #require(tfm.keyStorage)
+        try tfm.setKey([UInt8](repeating: 0x11, count: 32))
+        #expect(first.isZeroized)
+    }
+}
