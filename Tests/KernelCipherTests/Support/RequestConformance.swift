@@ -1,0 +1,183 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import KernelCipher
+
+/// Request / completion / async checks shared by the software and kernel suites.
+enum RequestConformance {
+    /// Collects completions: per context, how often it was called and the output.
+    final class Collector: Sendable {
+        let calls = Mutex<[Int: (count: Int, output: Result<[UInt8], KernelCipherError>)]>([:])
+        let done = DispatchSemaphore(value: 0)
+        func record(_ context: Int, _ result: Result<[UInt8], KernelCipherError>) {
+            calls.withLock { table in
+                let previous = table[context]?.count ?? 0
+                table[context] = (previous + 1, result)
+            }
+            done.signal()
+        }
+        func wait(for n: Int) { for _ in 0..<n { done.wait() } }
+    }
+
+    /// Many requests from many threads on one transform: every callback once, right context, right output.
+    static func parallelStress(_ engine: EnginePreference, requests: Int, threads: Int) throws {
+        let key = (0..<16).map { UInt8($0 * 3) }
+        let tfm = try Conformance.makeTransform("cbc(aes)", engine, key: key)
+        let reference = try Conformance.makeTransform("cbc(aes)", .software, key: key)
+        let collector = Collector()
+        @Sendable func inputs(_ i: Int) -> (data: [UInt8], iv: [UInt8]) {
+            let data = (0..<(16 * (1 + i % 8))).map { UInt8(truncatingIfNeeded: $0 &+ i) }
+            let iv = (0..<16).map { UInt8(truncatingIfNeeded: i >> ($0 % 4 * 8)) }
+            return (data, iv)
+        }
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            for i in stride(from: t, to: requests, by: threads) {
+                let (data, iv) = inputs(i)
+                let request = Request(transform: tfm, input: data, iv: iv, context: i) { request, result in
+                    collector.record(request.context, result)
+                }
+                do { try request.encrypt() } catch { Issue.record("submit \(i): \(error)") }
+            }
+        }
+        collector.wait(for: requests)
+        let table = collector.calls.withLock { $0 }
+        #expect(table.count == requests)
+        for i in 0..<requests {
+            guard let entry = table[i] else { Issue.record("no completion for \(i)"); continue }
+            #expect(entry.count == 1, "context \(i) completed \(entry.count) times")
+            let (data, iv) = inputs(i)
+            #expect(try entry.output.get() == reference.encrypt(data, iv: iv), "context \(i)")
+        }
+        tfm.release()
+    }
+
+    /// Without `.mayBacklog`, a full transform refuses with `.busy`; with it, requests wait.
+    static func busyAndBacklog(_ engine: EnginePreference) throws {
+        let options = Transform.Options(maxInFlight: 1, backlogLimit: 2)
+        let tfm = try Conformance.makeTransform("ctr(aes)", engine, key: [UInt8](repeating: 1, count: 16),
+                                                options: options)
+        let gate = DispatchSemaphore(value: 0)
+        let collector = Collector()
+        let big = [UInt8](repeating: 0, count: 1 << 20)
+        let iv = [UInt8](repeating: 0, count: 16)
+        // The first completion blocks its worker until released, so the transform stays full.
+        try Request(transform: tfm, input: big, iv: iv, context: 0) { r, result in
+            gate.wait(); collector.record(r.context, result)
+        }.encrypt()
+        try Request(transform: tfm, input: big, iv: iv, context: 1) { r, res in collector.record(r.context, res) }.encrypt()
+        #expect(throws: KernelCipherError.busy) {
+            try Request(transform: tfm, input: big, iv: iv, context: 2, flags: []) { _, _ in
+                Issue.record("a refused request must not complete")
+            }.encrypt()
+        }
+        try Request(transform: tfm, input: big, iv: iv, context: 3) { r, res in collector.record(r.context, res) }.encrypt()
+        #expect(throws: KernelCipherError.busy) {
+            try Request(transform: tfm, input: big, iv: iv, context: 4) { _, _ in
+                Issue.record("over the backlog limit must not complete")
+            }.encrypt()
+        }
+        gate.signal()
+        collector.wait(for: 3)
+        let table = collector.calls.withLock { $0 }
+        #expect(Set(table.keys) == [0, 1, 3])
+        #expect(table.values.allSatisfy { $0.count == 1 && (try? $0.output.get().count) == big.count })
+    }
+
+    /// Releasing fails queued requests with `.transformReleased`, each exactly once.
+    static func releaseFailsQueued(_ engine: EnginePreference) throws {
+        let tfm = try Conformance.makeTransform("ctr(aes)", engine, key: [UInt8](repeating: 2, count: 16),
+                                                options: .init(maxInFlight: 1))
+        let gate = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
+        let collector = Collector()
+        let iv = [UInt8](repeating: 0, count: 16)
+        try Request(transform: tfm, input: [UInt8](repeating: 0, count: 64), iv: iv, context: 0) { r, res in
+            started.signal(); gate.wait(); collector.record(r.context, res)
+        }.encrypt()
+        for i in 1...5 {
+            try Request(transform: tfm, input: [UInt8](repeating: 0, count: 64), iv: iv, context: i) { r, res in
+                collector.record(r.context, res)
+            }.encrypt()
+        }
+        started.wait()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { gate.signal() }
+        tfm.release()
+        collector.wait(for: 6)
+        let table = collector.calls.withLock { $0 }
+        #expect(table.count == 6 && table.values.allSatisfy { $0.count == 1 })
+        #expect((try? table[0]!.output.get())?.count == 64)
+        let released = (1...5).filter {
+            if case .failure(.transformReleased) = table[$0]!.output { return true } else { return false }
+        }
+        #expect(released.count == 5, "queued requests end with transformReleased")
+        #expect(throws: KernelCipherError.transformReleased) {
+            try Request(transform: tfm, input: [UInt8](), iv: iv, context: 9) { _, _ in }.encrypt()
+        }
+    }
+
+    /// Caller-supplied memory, in place: no copy, same bytes as the allocating form.
+    static func callerBuffers(_ engine: EnginePreference) throws {
+        let key = [UInt8](repeating: 4, count: 32), iv = [UInt8](repeating: 5, count: 16)
+        let tfm = try Conformance.makeTransform("cbc(aes)", engine, key: key)
+        let plain = (0..<(256 << 10)).map { UInt8(truncatingIfNeeded: $0) }
+        let expected = try tfm.encrypt(plain, iv: iv)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: plain.count, alignment: 16)
+        defer { buffer.deallocate() }
+        buffer.copyBytes(from: plain)
+        let collector = Collector()
+        try Request(transform: tfm, input: UnsafeRawBufferPointer(buffer), output: buffer, iv: iv, context: 1) {
+            r, res in collector.record(r.context, res)
+        }.encrypt()
+        collector.wait(for: 1)
+        #expect((try? collector.calls.withLock { $0[1]!.output }.get()) == [])
+        #expect(Array(buffer) == expected)
+        #expect(try Request(transform: tfm, input: [UInt8](), iv: iv, context: 0) { _, _ in }.transform === tfm)
+    }
+
+    /// async forms: inline and offloaded sizes agree with sync; cancellation before start ends with `.cancelled`.
+    static func asyncForms(_ engine: EnginePreference) async throws {
+        let key = [UInt8](repeating: 6, count: 16), iv = [UInt8](repeating: 7, count: 16)
+        let tfm = try Conformance.makeTransform("ctr(aes)", engine, key: key,
+                                                options: .init(maxInFlight: 2, asyncInlineLimit: 1024))
+        for size in [0, 16, 1000, 4096, 1 << 20] {
+            let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 * 7) }
+            let viaAsync = try await tfm.encrypt(data, iv: iv)
+            let viaSync: [UInt8] = try { try tfm.encrypt(data, iv: iv) }()
+            #expect(viaAsync == viaSync, "\(size) bytes")
+            #expect(try await tfm.decrypt(viaAsync, iv: iv) == data)
+        }
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<64 {
+                group.addTask {
+                    let data = [UInt8](repeating: UInt8(i), count: 4096 + i)
+                    return try await tfm.decrypt(try await tfm.encrypt(data, iv: iv), iv: iv) == data
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.count == 64 && results.allSatisfy { $0 })
+
+        let cancelled = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await tfm.encrypt([UInt8](repeating: 0, count: 1 << 20), iv: iv)
+        }
+        await #expect(throws: KernelCipherError.cancelled) { try await cancelled.value }
+    }
+
+    /// fds come back to where they started after many requests and releases.
+    static func descriptorHygiene(_ engine: EnginePreference, requests: Int) throws {
+        let before = Conformance.openDescriptorCount()
+        for _ in 0..<3 {
+            let tfm = try Conformance.makeTransform("cbc(aes)", engine, key: [UInt8](repeating: 8, count: 16),
+                                                    options: .init(backlogLimit: requests))
+            let collector = Collector()
+            for i in 0..<requests / 3 {
+                try Request(transform: tfm, input: [UInt8](repeating: 1, count: 16), iv: [UInt8](repeating: 0, count: 16),
+                            context: i) { r, res in collector.record(r.context, res) }.encrypt()
+            }
+            collector.wait(for: requests / 3)
+            for _ in 0..<100 { _ = try tfm.encrypt([UInt8](repeating: 1, count: 32), iv: [UInt8](repeating: 0, count: 16)) }
+            tfm.release()
+        }
+        #expect(Conformance.openDescriptorCount() == before)
+    }
+}
