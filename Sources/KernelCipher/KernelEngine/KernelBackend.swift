@@ -72,8 +72,6 @@ final class KernelBackend: CipherBackend {
         case .success: key.wipe()  // the kernel holds the key now; no Swift copy is kept
         case .failure(let errno) where errno == .invalidArgument:
             throw .invalidKeyLength(key.count, allowed: properties.keySizes)
-        case .failure(let errno) where errno == .busy:
-            throw .busy
         case .failure(let errno):
             throw .kernel(operation: "setsockopt(ALG_SET_KEY)", errno: errno)
         }

@@ -89,8 +89,8 @@ public final class Transform: Sendable {
             throw .invalidKeyLength(secure.count, allowed: properties.keySizes)
         }
         if state.withLock({ $0.released }) { secure.wipe(); throw .transformReleased }
-        let stale = slots.flush()
-        _ = stale
+        // Idle op sockets must be closed before re-keying (the kernel refuses ALG_SET_KEY with EBUSY otherwise).
+        _ = slots.flush()
         do {
             try backend.setKey(secure)
         } catch {
