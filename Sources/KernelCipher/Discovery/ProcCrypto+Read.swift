@@ -27,7 +27,7 @@ extension ProcCrypto {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw Errno.current
@@ -37,4 +37,9 @@ extension ProcCrypto {
             if result.count > maximumFileSize { throw Errno(rawValue: EFBIG) }
         }
     }
+}
+
+/// `read(2)`, named apart from `ProcCrypto.read(path:)`.
+private func systemRead(_ fd: CInt, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }
