@@ -35,7 +35,9 @@ struct AFALGBindingKernelTests {
 
     @Test func unknownNameOrWrongTypeIsENOENT() {
         #expect(AFALGBinding.check(type: .skcipher, name: "no-such-algorithm(xyz)").failure == .noSuchEntry)
-        #expect(AFALGBinding.check(type: .hash, name: "cbc(aes)").failure == .noSuchEntry)
+        // A template asked for the wrong type fails in the template's create(): ENOENT, or EINVAL on some kernels.
+        let wrongType = AFALGBinding.check(type: .hash, name: "cbc(aes)").failure
+        #expect(wrongType == .noSuchEntry || wrongType == .invalidArgument)
     }
 }
 
