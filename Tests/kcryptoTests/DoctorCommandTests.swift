@@ -30,9 +30,11 @@ import Testing
         #expect(json["libkcapiVersion"] as? String == expected.libkcapiVersion)
         #expect(json["openSSLVersion"] as? String == expected.openSSLVersion)
         #expect((json["modules"] as? [[String: Any]])?.count == 6)
-        // Unchecked engine facts are absent (null), never guessed.
+        // Unchecked engine facts are explicit nulls, never guessed.
         let engine = try #require(json["engine"] as? [String: Any])
-        #expect(engine["aioAccepted"] == nil && engine["automaticChoices"] == nil)
+        for key in ["aioAccepted", "aioCompletesAsynchronously", "aioDetail", "automaticChoices"] {
+            #expect(engine[key] is NSNull, "\(key)")
+        }
         let decoded = try JSONDecoder().decode(Diagnostics.self, from: Data(out.stdout.utf8))
         #expect(decoded.engine == .notChecked)
     }

@@ -40,6 +40,19 @@ public struct EngineDiagnostics: Sendable, Hashable, Codable {
 
     /// Every fact "not checked".
     public static let notChecked = EngineDiagnostics()
+
+    private enum CodingKeys: String, CodingKey {
+        case aioAccepted, aioCompletesAsynchronously, aioDetail, automaticChoices
+    }
+
+    /// Encodes every member, writing `null` for "not checked" so JSON readers see the key.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(aioAccepted, forKey: .aioAccepted)
+        try container.encode(aioCompletesAsynchronously, forKey: .aioCompletesAsynchronously)
+        try container.encode(aioDetail, forKey: .aioDetail)
+        try container.encode(automaticChoices, forKey: .automaticChoices)
+    }
 }
 
 extension Diagnostics {
