@@ -6,6 +6,7 @@ struct Kcrypto: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kcrypto",
         abstract: "Discover, use and diagnose the Linux kernel crypto API (AF_ALG) with a software fallback.",
-        subcommands: []
+        // Discovery commands; `enc`, `dec` and `speed` are added here by the engine work.
+        subcommands: [List.self, Show.self, Has.self, Doctor.self]
     )
 }

@@ -1,0 +1,63 @@
+// EXTENSION POINT for the cipher-engine work (Sources/KernelCipher/{KernelEngine,Engine}):
+// fill `Diagnostics.defaultEngineProbe` with real checks. Until then every fact is nil = "not checked".
+
+/// Facts about the cipher engines that `kcrypto doctor` reports; nil means "not checked", never a guess.
+public struct EngineDiagnostics: Sendable, Hashable, Codable {
+    /// Which engine `.automatic` picks for one algorithm, and why.
+    public struct AutomaticChoice: Sendable, Hashable, Codable {
+        /// Algorithm name, e.g. `cbc(aes)`.
+        public var algorithm: String
+        /// Engine name, e.g. `kernel` or `software`.
+        public var engine: String
+        /// Optional one-line reason (e.g. `bind ENOENT`).
+        public var reason: String?
+
+        /// Creates a choice record.
+        public init(algorithm: String, engine: String, reason: String? = nil) {
+            self.algorithm = algorithm
+            self.engine = engine
+            self.reason = reason
+        }
+    }
+
+    /// Whether an `io_submit` AIO read on an AF_ALG op socket was accepted; nil = not checked.
+    public var aioAccepted: Bool?
+    /// Whether that AIO request completed asynchronously (`-EIOCBQUEUED`) rather than inline; nil = not checked.
+    public var aioCompletesAsynchronously: Bool?
+    /// Free-form detail about the AIO probe (errno, kernel behaviour); nil when not checked.
+    public var aioDetail: String?
+    /// The `.automatic` engine choice per algorithm; nil = not checked.
+    public var automaticChoices: [AutomaticChoice]?
+
+    /// Creates engine facts; omitted members stay "not checked".
+    public init(aioAccepted: Bool? = nil, aioCompletesAsynchronously: Bool? = nil, aioDetail: String? = nil,
+                automaticChoices: [AutomaticChoice]? = nil) {
+        self.aioAccepted = aioAccepted
+        self.aioCompletesAsynchronously = aioCompletesAsynchronously
+        self.aioDetail = aioDetail
+        self.automaticChoices = automaticChoices
+    }
+
+    /// Every fact "not checked".
+    public static let notChecked = EngineDiagnostics()
+
+    private enum CodingKeys: String, CodingKey {
+        case aioAccepted, aioCompletesAsynchronously, aioDetail, automaticChoices
+    }
+
+    /// Encodes every member, writing `null` for "not checked" so JSON readers see the key.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(aioAccepted, forKey: .aioAccepted)
+        try container.encode(aioCompletesAsynchronously, forKey: .aioCompletesAsynchronously)
+        try container.encode(aioDetail, forKey: .aioDetail)
+        try container.encode(automaticChoices, forKey: .automaticChoices)
+    }
+}
+
+extension Diagnostics {
+    /// The engine probe `collect()` uses by default. EXTENSION POINT: currently checks nothing and returns
+    /// `.notChecked`; the engine implementation replaces this body (the parsed `/proc/crypto`, if readable,
+    /// is passed in so it can pick algorithms to probe).
+    public static let defaultEngineProbe: @Sendable (ProcCrypto?) -> EngineDiagnostics = { _ in .notChecked }
+}

@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+extension ProcCrypto {
+    /// The largest file `read(path:)` accepts (guards against `--proc-file /dev/zero`); `/proc/crypto` is ~10–60 KiB.
+    public static let maximumFileSize = 16 << 20
+
+    /// Reads and parses `path` (default `/proc/crypto`) with `open(2)`/`read(2)` until `read` returns 0.
+    ///
+    /// `/proc/crypto` is a size-0 seq_file that returns one page per `read`, so Foundation's
+    /// `String(contentsOfFile:)` sees only the first ~4 KiB; this reads to end of file.
+    public static func read(path: String = "/proc/crypto") throws(Errno) -> ProcCrypto {
+        ProcCrypto(parsing: try readContents(path: path))
+    }
+
+    /// Returns every byte of `path` using `open(2)` and a `read(2)` loop (EINTR retried); throws `EFBIG`
+    /// past `maximumFileSize`.
+    public static func readContents(path: String) throws(Errno) -> [UInt8] {
+        var fd: CInt
+        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
+        guard fd >= 0 else { throw Errno.current }
+        defer { close(fd) }
+
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Errno.current
+            }
+            if count == 0 { return result }
+            result.append(contentsOf: chunk[..<count])
+            if result.count > maximumFileSize { throw Errno(rawValue: EFBIG) }
+        }
+    }
+}
+
+/// `read(2)`, named apart from `ProcCrypto.read(path:)`.
+private func systemRead(_ fd: CInt, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}

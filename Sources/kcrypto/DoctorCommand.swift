@@ -1,0 +1,72 @@
+import ArgumentParser
+import KernelCipher
+
+extension Kcrypto {
+    /// `kcrypto doctor`: why the kernel path does or does not work here.
+    struct Doctor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Diagnose AF_ALG support: kernel, sockets, modules, crypto_user, libkcapi and OpenSSL versions."
+        )
+
+        @OptionGroup var proc: ProcFileOption
+        @OptionGroup var output: FormatOption
+
+        func run() async throws {
+            let report = Diagnostics.collect(procCryptoPath: proc.path)
+            switch output.format {
+            case .json: try Console.printJSON(report)
+            case .text: print(Self.render(report))
+            }
+        }
+
+        static func render(_ d: Diagnostics) -> String {
+            func probe(_ p: Diagnostics.Probe) -> String { (p.succeeded ? "yes: " : "no: ") + p.detail }
+            func checked(_ value: Bool?) -> String { value.map { $0 ? "yes" : "no" } ?? "not checked" }
+
+            var rows: [[String]] = [
+                ["kernel", "\(d.kernelRelease) (\(d.machine))"],
+                ["AF_ALG socket", probe(d.afALG)],
+                ["af_alg_restrict", d.afALGRestrict ?? "absent (no /proc/sys/crypto/af_alg_restrict)"],
+                ["module support", d.moduleSupport ? "yes (/proc/modules)" : "no /proc/modules (kernel without CONFIG_MODULES?)"],
+            ]
+            for module in d.modules {
+                let state = switch module.state {
+                case .loaded: "loaded"
+                case .builtIn: "built-in"
+                case .notLoaded: "not loaded (module available; autoloaded on use)"
+                case .notFound: "not found (absent, or built in without a /sys/module entry)"
+                }
+                rows.append(["  \(module.name)", "\(state) [\(module.evidence)]"])
+            }
+            rows.append(["crypto_user netlink", probe(d.cryptoUserNetlink)])
+            let pc = d.procCrypto
+            if let error = pc.error {
+                rows.append(["/proc/crypto", "unreadable: \(pc.path): \(error)"])
+            } else {
+                let types = (pc.types ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                rows.append(["/proc/crypto", "\(pc.entries ?? 0) entries, \(pc.bytes ?? 0) bytes, "
+                    + "\(pc.bindableNames ?? 0) names bindable through AF_ALG (\(pc.path))"])
+                rows.append(["  types", types])
+                if let w = pc.warnings, w > 0 { rows.append(["  warnings", "\(w) malformed line(s)"]) }
+            }
+            rows.append(["libkcapi", d.libkcapiVersion])
+            rows.append(["OpenSSL", d.openSSLVersion])
+            rows.append(["AIO accepted", checked(d.engine.aioAccepted) + (d.engine.aioDetail.map { " (\($0))" } ?? "")])
+            rows.append(["AIO asynchronous", checked(d.engine.aioCompletesAsynchronously)])
+            if let choices = d.engine.automaticChoices {
+                rows.append(["automatic engine", choices.isEmpty ? "none reported" : ""])
+                for c in choices {
+                    rows.append(["  \(c.algorithm)", c.engine + (c.reason.map { " (\($0))" } ?? "")])
+                }
+            } else {
+                rows.append(["automatic engine", "not checked"])
+            }
+            rows.append(["verdict", d.afALG.succeeded
+                ? "kernel path usable (AF_ALG sockets can be created)"
+                : "kernel path unavailable; the software (OpenSSL) engine will be used"])
+            let width = rows.map(\.[0].count).max() ?? 0
+            return rows.map { $0[0].padding(toLength: width, withPad: " ", startingAt: 0) + " : " + $0[1] }
+                .map { $0.trimmingTrailingSpaces() }.joined(separator: "\n")
+        }
+    }
+}

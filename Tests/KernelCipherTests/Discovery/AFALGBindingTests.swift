@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import KernelCipher
+
+/// Kernel-path suites run when AF_ALG works here, or when the VM runner demands it (`KCAPI_REQUIRE_AF_ALG=1`).
+let afalgTestsEnabled = AFALGAvailability.current.isAvailable
+    || getenv("KCAPI_REQUIRE_AF_ALG").map { String(cString: $0) } == "1"
+
+@Suite struct BindingCheckTests {
+    @Test func rejectsNamesThatDoNotFitSockaddrAlg() {
+        let long = String(repeating: "a", count: 64)
+        #expect(AFALGBinding.check(type: .skcipher, name: long).failure == Errno(rawValue: ENAMETOOLONG))
+        #expect(AFALGBinding.check(type: .skcipher, name: "").failure == .invalidArgument)
+        #expect(AFALGBinding.check(type: .skcipher, name: "a\0b").failure == .invalidArgument)
+    }
+
+    @Test(.enabled(if: !AFALGAvailability.current.isAvailable, "AF_ALG is available here"))
+    func reportsSocketErrorWithoutAFALG() {
+        guard case .unavailable(let errno) = AFALGAvailability.current else { return }
+        #expect(AFALGBinding.check(type: .skcipher, name: "cbc(aes)").failure == errno)
+    }
+}
+
+@Suite(.enabled(if: afalgTestsEnabled, Comment(rawValue: AFALGAvailability.current.description)))
+struct AFALGBindingKernelTests {
+    @Test(arguments: [
+        (AFALGSocketType.skcipher, "cbc(aes)"), (.skcipher, "rfc3686(ctr(aes))"), (.aead, "gcm(aes)"),
+        (.hash, "sha256"), (.hash, "hmac(sha256)"), (.rng, "stdrng"),
+    ])
+    func bindsKnownAlgorithms(type: AFALGSocketType, name: String) {
+        #expect(AFALGBinding.check(type: type, name: name).failure == nil)
+    }
+
+    @Test func unknownNameOrWrongTypeIsENOENT() {
+        #expect(AFALGBinding.check(type: .skcipher, name: "no-such-algorithm(xyz)").failure == .noSuchEntry)
+        // A template asked for the wrong type fails in the template's create(): ENOENT, or EINVAL on some kernels.
+        let wrongType = AFALGBinding.check(type: .hash, name: "cbc(aes)").failure
+        #expect(wrongType == .noSuchEntry || wrongType == .invalidArgument)
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}

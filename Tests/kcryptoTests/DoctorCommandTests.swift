@@ -1,0 +1,47 @@
+import Foundation
+import KernelCipher
+import Testing
+
+@Suite struct DoctorCommandTests {
+    @Test func textReportsEveryFact() throws {
+        let out = try KcryptoProcess.run(["doctor"])
+        #expect(out.status == 0)
+        let keys = out.stdout.split(separator: "\n").map { $0.split(separator: ":", maxSplits: 1)[0]
+            .trimmingCharacters(in: .whitespaces) }
+        for key in ["kernel", "AF_ALG socket", "af_alg_restrict", "module support", "af_alg", "algif_skcipher",
+                    "algif_aead", "algif_hash", "algif_rng", "crypto_user", "crypto_user netlink", "/proc/crypto",
+                    "libkcapi", "OpenSSL", "AIO accepted", "AIO asynchronous", "automatic engine", "verdict"] {
+            #expect(keys.contains(key), "missing \(key)")
+        }
+        #expect(out.stdout.contains("AIO accepted        : not checked"))
+        #expect(out.stdout.contains("automatic engine    : not checked"))
+        #expect(out.stdout.contains("libkcapi            : libkcapi 1."))
+        let afalg = AFALGAvailability.current.isAvailable ? "AF_ALG socket       : yes" : "AF_ALG socket       : no: AF_ALG unavailable"
+        #expect(out.stdout.contains(afalg))
+    }
+
+    @Test func jsonMatchesLibraryModel() throws {
+        let out = try KcryptoProcess.run(["doctor", "--format", "json"])
+        #expect(out.status == 0)
+        let json = try out.json()
+        let expected = Diagnostics.collect()
+        #expect(json["kernelRelease"] as? String == expected.kernelRelease)
+        #expect((json["afALG"] as? [String: Any])?["succeeded"] as? Bool == AFALGAvailability.current.isAvailable)
+        #expect(json["libkcapiVersion"] as? String == expected.libkcapiVersion)
+        #expect(json["openSSLVersion"] as? String == expected.openSSLVersion)
+        #expect((json["modules"] as? [[String: Any]])?.count == 6)
+        // Unchecked engine facts are explicit nulls, never guessed.
+        let engine = try #require(json["engine"] as? [String: Any])
+        for key in ["aioAccepted", "aioCompletesAsynchronously", "aioDetail", "automaticChoices"] {
+            #expect(engine[key] is NSNull, "\(key)")
+        }
+        let decoded = try JSONDecoder().decode(Diagnostics.self, from: Data(out.stdout.utf8))
+        #expect(decoded.engine == .notChecked)
+    }
+
+    @Test func unreadableProcFileIsReportedInline() throws {
+        let out = try KcryptoProcess.run(["doctor", "--proc-file", "/nonexistent/crypto"])
+        #expect(out.status == 0)
+        #expect(out.stdout.contains("/proc/crypto        : unreadable: /nonexistent/crypto: ENOENT"))
+    }
+}

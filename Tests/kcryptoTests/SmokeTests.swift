@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct KcryptoSmokeTests {
-    @Test func placeholderBuilds() { #expect(Bool(true)) }
-}
