@@ -10,34 +10,21 @@ struct KernelAlgorithmInfo: Sendable {
     var priority = 0, blockSize = 1, ivSize = 0, minKey = 0, maxKey = 0
     var isInternal = false
 
-    /// The highest-priority non-internal skcipher entry whose name or driver is `algorithm`.
+    /// The highest-priority selectable skcipher entry whose name or driver is `algorithm` (read after `bind`,
+    /// which instantiates the template and lists it in /proc/crypto).
     static func lookup(_ algorithm: String) -> KernelAlgorithmInfo? {
-        guard let text = try? ProcCrypto.readAll() else { return nil }
-        var best: KernelAlgorithmInfo?
-        for block in text.split(separator: "\n\n", omittingEmptySubsequences: true) {
-            var info = KernelAlgorithmInfo()
-            for line in block.split(separator: "\n") {
-                guard let colon = line.firstIndex(of: ":") else { continue }
-                let key = line[..<colon].trimmingSpaces
-                let value = line[line.index(after: colon)...].trimmingSpaces
-                switch key {
-                case "name": info.name = value
-                case "driver": info.driver = value
-                case "type": info.type = value
-                case "priority": info.priority = Int(value) ?? 0
-                case "blocksize": info.blockSize = Int(value) ?? 1
-                case "ivsize": info.ivSize = Int(value) ?? 0
-                case "min keysize": info.minKey = Int(value) ?? 0
-                case "max keysize": info.maxKey = Int(value) ?? 0
-                case "internal": info.isInternal = value == "yes"
-                default: break
-                }
-            }
-            guard info.type == "skcipher", !info.isInternal || info.driver == algorithm,
-                  info.name == algorithm || info.driver == algorithm else { continue }
-            if best == nil || info.priority > best!.priority || info.driver == algorithm { best = info }
+        guard let table = try? ProcCrypto.read() else { return nil }
+        let matches = table.entries.filter {
+            $0.socketType == .skcipher && ($0.name == algorithm || $0.driver == algorithm)
+                && ($0.isSelectable || $0.driver == algorithm)
         }
-        return best
+        let best = matches.first { $0.driver == algorithm }
+            ?? ProcCrypto.sortedByPriority(matches).first
+        guard let best, let name = best.name else { return nil }
+        return KernelAlgorithmInfo(
+            name: name, driver: best.driver ?? name, type: best.type ?? "", priority: best.priority ?? 0,
+            blockSize: best.blockSize ?? 1, ivSize: best.ivSize ?? 0, minKey: best.minKeySize ?? 0,
+            maxKey: best.maxKeySize ?? 0, isInternal: best.isInternal ?? false)
     }
 
     /// "cbc(aes)" → ("cbc", "aes"); "chacha20" → ("chacha20", "").
@@ -61,14 +48,5 @@ struct KernelAlgorithmInfo: Sendable {
         let sizes = mode == "xts" ? base.map { $0 * 2 } : mode == "rfc3686" ? base.map { $0 + 4 } : base
         let inRange = sizes.filter { $0 >= min && $0 <= max }
         return inRange.isEmpty && min <= max ? Array(min...max) : inRange
-    }
-}
-
-extension Substring {
-    fileprivate var trimmingSpaces: String {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" { s.removeLast() }
-        return String(s)
     }
 }

@@ -130,7 +130,7 @@ enum RequestConformance {
         collector.wait(for: 1)
         #expect((try? collector.calls.withLock { $0[1]!.output }.get()) == [])
         #expect(Array(buffer) == expected)
-        #expect(try Request(transform: tfm, input: [UInt8](), iv: iv, context: 0) { _, _ in }.transform === tfm)
+        #expect(Request(transform: tfm, input: [UInt8](), iv: iv, context: 0) { _, _ in }.transform === tfm)
     }
 
     /// async forms: inline and offloaded sizes agree with sync; cancellation before start ends with `.cancelled`.
