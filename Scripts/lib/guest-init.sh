@@ -54,9 +54,8 @@ chmod +x /sbin/modprobe
 echo /sbin/modprobe >/proc/sys/kernel/modprobe
 
 echo "@@KCAPI-VM-UNAME $(uname -r)@@"
-for m in af_alg algif_skcipher algif_aead algif_hash algif_rng crypto_user; do
-    /sbin/modprobe "$m" || echo "kernel-vm: modprobe $m failed"
-done
+/sbin/modprobe -a af_alg algif_skcipher algif_aead algif_hash algif_rng crypto_user \
+    || echo "kernel-vm: modprobe of the AF_ALG modules failed"
 echo "@@KCAPI-VM-BEGIN@@"
 chroot $R /bin/bash "$kcapi_run/run.sh" </dev/null
 rc=$?
