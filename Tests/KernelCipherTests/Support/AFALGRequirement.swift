@@ -1,22 +1,33 @@
 import Foundation
 import Testing
-import KernelCipher
+@testable import KernelCipher
 
-/// Kernel-path tests run where AF_ALG works, and must run (failing loudly) when KCAPI_REQUIRE_AF_ALG=1,
-/// as inside the test VM. Elsewhere they are skipped with the reason.
-enum AFALGTestEnvironment {
-    static let required = ProcessInfo.processInfo.environment["KCAPI_REQUIRE_AF_ALG"] == "1"
-    static let enabled = AFALGAvailability.current.isAvailable || required
-}
-
-extension Trait where Self == ConditionTrait {
-    /// Enabled if AF_ALG is available or required; the skip comment names why it is not.
-    static var requiresAFALG: Self {
-        .enabled(if: AFALGTestEnvironment.enabled, Comment(rawValue: AFALGAvailability.current.description))
+/// Whether kernel-path (AF_ALG) tests must run in this process.
+///
+/// They run when AF_ALG is available, or when `KCAPI_REQUIRE_AF_ALG=1` (set by `Scripts/test` inside the kernel
+/// VM): then a missing AF_ALG is a failure, not a skip.
+enum AFALGRequirement {
+    static var isRequired: Bool { ProcessInfo.processInfo.environment["KCAPI_REQUIRE_AF_ALG"] == "1" }
+    static var shouldRun: Bool { AFALGAvailability.current.isAvailable || isRequired }
+    static var skipReason: Comment {
+        Comment(rawValue: AFALGAvailability.current.description
+            + " (set KCAPI_REQUIRE_AF_ALG=1 to fail instead; Scripts/test runs these in a VM)")
     }
 }
 
-/// Fails the test when AF_ALG is unusable (used inside AFALG suites so a VM without AF_ALG fails).
-func requireAFALG() throws {
-    try #require(AFALGAvailability.current.isAvailable, "\(AFALGAvailability.current)")
+extension Trait where Self == ConditionTrait {
+    /// Runs the test or suite only where AF_ALG works (or is required by `KCAPI_REQUIRE_AF_ALG=1`); otherwise
+    /// skips it with the reason from `AFALGAvailability.current.description`.
+    static var requiresAFALG: Self {
+        .enabled(if: AFALGRequirement.shouldRun, AFALGRequirement.skipReason)
+    }
+}
+
+/// Fails the current test (by throwing) unless AF_ALG sockets can be created.
+func requireAFALG(sourceLocation: SourceLocation = #_sourceLocation) throws {
+    try #require(
+        AFALGAvailability.current.isAvailable,
+        Comment(rawValue: AFALGAvailability.current.description),
+        sourceLocation: sourceLocation
+    )
 }
