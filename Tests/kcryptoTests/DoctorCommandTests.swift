@@ -30,13 +30,16 @@ import Testing
         #expect(json["libkcapiVersion"] as? String == expected.libkcapiVersion)
         #expect(json["openSSLVersion"] as? String == expected.openSSLVersion)
         #expect((json["modules"] as? [[String: Any]])?.count == 6)
-        // Unchecked engine facts are explicit nulls, never guessed.
+        // Unchecked engine facts (AIO) are explicit nulls, never guessed; automatic choices are real.
         let engine = try #require(json["engine"] as? [String: Any])
-        for key in ["aioAccepted", "aioCompletesAsynchronously", "aioDetail", "automaticChoices"] {
+        for key in ["aioAccepted", "aioCompletesAsynchronously", "aioDetail"] {
             #expect(engine[key] is NSNull, "\(key)")
         }
         let decoded = try JSONDecoder().decode(Diagnostics.self, from: Data(out.stdout.utf8))
-        #expect(decoded.engine == .notChecked)
+        let choices = try #require(decoded.engine.automaticChoices)
+        #expect(choices.map(\.algorithm) == Diagnostics.standardAlgorithms)
+        let cbc = try #require(choices.first { $0.algorithm == "cbc(aes)" })
+        #expect(cbc.engine == (AFALGAvailability.current.isAvailable ? "kernel" : "software"))
     }
 
     @Test func unreadableProcFileIsReportedInline() throws {

@@ -1,5 +1,5 @@
-// EXTENSION POINT for the cipher-engine work (Sources/KernelCipher/{KernelEngine,Engine}):
-// fill `Diagnostics.defaultEngineProbe` with real checks. Until then every fact is nil = "not checked".
+// Engine facts for `kcrypto doctor`. The automatic-engine choice is checked for real (by allocating each
+// algorithm); the AIO facts stay nil ("not checked") until the AIO completion mode exists.
 
 /// Facts about the cipher engines that `kcrypto doctor` reports; nil means "not checked", never a guess.
 public struct EngineDiagnostics: Sendable, Hashable, Codable {
@@ -56,8 +56,25 @@ public struct EngineDiagnostics: Sendable, Hashable, Codable {
 }
 
 extension Diagnostics {
-    /// The engine probe `collect()` uses by default. EXTENSION POINT: currently checks nothing and returns
-    /// `.notChecked`; the engine implementation replaces this body (the parsed `/proc/crypto`, if readable,
-    /// is passed in so it can pick algorithms to probe).
-    public static let defaultEngineProbe: @Sendable (ProcCrypto?) -> EngineDiagnostics = { _ in .notChecked }
+    /// Algorithms whose `.automatic` engine choice `doctor` reports.
+    public static let standardAlgorithms = [
+        "ecb(aes)", "cbc(aes)", "ctr(aes)", "xts(aes)", "cts(cbc(aes))", "rfc3686(ctr(aes))", "chacha20",
+        "cbc(des3_ede)", "ecb(des3_ede)", "cbc(sm4)", "ctr(sm4)", "cbc(camellia)",
+    ]
+
+    /// The engine probe `collect()` uses by default: allocates each standard algorithm with `.automatic`
+    /// (`Transform.init`) and reports the engine it got and why. AIO facts are not checked yet (nil).
+    public static let defaultEngineProbe: @Sendable (ProcCrypto?) -> EngineDiagnostics = { _ in
+        let choices = standardAlgorithms.map { name -> EngineDiagnostics.AutomaticChoice in
+            do {
+                let tfm = try Transform(name, engine: .automatic, options: .init(maxInFlight: 1))
+                defer { tfm.release() }
+                return .init(algorithm: name, engine: tfm.engine.rawValue,
+                             reason: "\(tfm.selection.reason); driver \(tfm.driver)")
+            } catch {
+                return .init(algorithm: name, engine: "none", reason: "\(error)")
+            }
+        }
+        return EngineDiagnostics(automaticChoices: choices)
+    }
 }

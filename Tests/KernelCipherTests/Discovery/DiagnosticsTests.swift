@@ -24,8 +24,10 @@ import Testing
         #expect(d.moduleSupport == (access("/proc/modules", F_OK) == 0))
         #expect((d.afALGRestrict != nil) == (access("/proc/sys/crypto/af_alg_restrict", F_OK) == 0))
         #expect(d.cryptoUserNetlink.succeeded == (d.cryptoUserNetlink.error == nil))
-        // The engine facts stay "not checked" until the engine work fills the extension point.
-        #expect(d.engine == .notChecked)
+        // AIO stays "not checked" (no AIO completion mode yet); the automatic choice is probed for real.
+        #expect(d.engine.aioAccepted == nil && d.engine.aioCompletesAsynchronously == nil)
+        let xts = try #require(d.engine.automaticChoices?.first { $0.algorithm == "xts(aes)" })
+        #expect(xts.engine == (AFALGAvailability.current.isAvailable ? "kernel" : "software"))
     }
 
     @Test func summarizesProcCrypto() throws {
