@@ -1,4 +1,4 @@
-// Includes only: libkcapi and the kernel UAPI the AF_ALG engine drives directly.
+// libkcapi and the kernel UAPI the AF_ALG engine drives directly.
 #ifndef CKCAPI_SHIM_H
 #define CKCAPI_SHIM_H
 #include <kcapi.h>
@@ -8,5 +8,18 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+// Swift cannot call the variadic syscall(2), and glibc has no io_* wrappers: these one-line inline
+// forwarders are the only code in this module.
+static inline long ckcapi_io_setup(unsigned nr, aio_context_t *ctx) { return syscall(__NR_io_setup, nr, ctx); }
+static inline long ckcapi_io_destroy(aio_context_t ctx) { return syscall(__NR_io_destroy, ctx); }
+static inline long ckcapi_io_submit(aio_context_t ctx, long n, struct iocb **iocbs) {
+    return syscall(__NR_io_submit, ctx, n, iocbs);
+}
+static inline long ckcapi_io_getevents(aio_context_t ctx, long min, long max, struct io_event *events,
+                                       struct timespec *timeout) {
+    return syscall(__NR_io_getevents, ctx, min, max, events, timeout);
+}
 #endif
