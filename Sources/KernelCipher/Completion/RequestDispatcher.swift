@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How the kernel engine learns that a request finished.
 public enum CompletionMode: String, Sendable, Hashable, Codable, CaseIterable {
     /// Probe once: Linux AIO where the kernel accepts it on an AF_ALG op socket, otherwise worker threads.
@@ -9,29 +11,76 @@ public enum CompletionMode: String, Sendable, Hashable, Codable, CaseIterable {
     case threads
 }
 
-/// Routes accepted requests to the completion machinery of the transform's engine.
+/// Routes accepted requests to the completion machinery of the transform's engine, created on first use:
+/// AIO (kernel engine, where chosen) or worker threads.
 final class RequestDispatcher: Sendable {
-    private let workers: WorkerQueue
+    private enum Queue { case workers(WorkerQueue), aio(AIOQueue) }
+    private struct Box: @unchecked Sendable { var queue: Queue?; var released = false }
+    /// The completion mode requests on this transform use.
+    let mode: CompletionMode
+    private let make: @Sendable () throws(KernelCipherError) -> Queue
+    private let state = Mutex(Box())
 
-    private init(workers: WorkerQueue) { self.workers = workers }
-
-    /// The dispatcher for a backend: worker threads today; the kernel engine may choose AIO.
+    /// The dispatcher for a backend; `.automatic` resolves through `AIOProbe.automaticMode` for the kernel engine.
     static func make(
         backend: any CipherBackend, slots: SlotPool, options: Transform.Options
     ) throws(KernelCipherError) -> RequestDispatcher {
-        let workers = WorkerQueue(maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit) { job in
-            execute(job, slots: slots)
+        if let kernel = backend as? KernelBackend {
+            let mode = options.completionMode == .automatic ? AIOProbe.automaticMode : options.completionMode
+            if mode == .aio {
+                return RequestDispatcher(mode: .aio) { () throws(KernelCipherError) -> Queue in
+                    .aio(try AIOQueue(backend: kernel, maxInFlight: options.maxInFlight,
+                                      backlogLimit: options.backlogLimit))
+                }
+            }
         }
-        return RequestDispatcher(workers: workers)
+        return RequestDispatcher(mode: .threads) { () throws(KernelCipherError) -> Queue in
+            .workers(WorkerQueue(maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit) { job in
+                execute(job, slots: slots)
+            })
+        }
+    }
+
+    private init(mode: CompletionMode, make: @escaping @Sendable () throws(KernelCipherError) -> Queue) {
+        self.mode = mode
+        self.make = make
+    }
+
+    private func queue() throws(KernelCipherError) -> Queue {
+        try state.withLock { (box: inout Box) throws(KernelCipherError) -> Queue in
+            if box.released { throw .transformReleased }
+            if let queue = box.queue { return queue }
+            let queue = try make()
+            box.queue = queue
+            return queue
+        }
     }
 
     /// Queues a validated job.
     func submit(_ job: Job, mayBacklog: Bool) throws(KernelCipherError) {
-        try workers.submit(job, mayBacklog: mayBacklog)
+        switch try queue() {
+        case .workers(let workers): try workers.submit(job, mayBacklog: mayBacklog)
+        case .aio(let aio): try aio.submit(job, mayBacklog: mayBacklog)
+        }
+    }
+
+    /// Closes idle op sockets held by the AIO queue (before a re-key).
+    func flushIdle() {
+        if case .aio(let aio) = state.withLock({ $0.queue }) { aio.flushIdle() }
     }
 
     /// Fails queued jobs, waits for running ones, stops the threads.
-    func release() { workers.release() }
+    func release() {
+        let queue = state.withLock { box -> Queue? in
+            box.released = true
+            return box.queue
+        }
+        switch queue {
+        case .workers(let workers): workers.release()
+        case .aio(let aio): aio.release()
+        case nil: break
+        }
+    }
 }
 
 /// Runs a started job on a pooled slot and delivers its result, on the calling (worker) thread.

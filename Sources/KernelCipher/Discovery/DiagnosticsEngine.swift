@@ -1,5 +1,5 @@
-// Engine facts for `kcrypto doctor`. The automatic-engine choice is checked for real (by allocating each
-// algorithm); the AIO facts stay nil ("not checked") until the AIO completion mode exists.
+// Engine facts for `kcrypto doctor`: the AIO probe (`AIOProbe.run`) and the automatic-engine choice per
+// algorithm (by allocating each), both checked for real.
 
 /// Facts about the cipher engines that `kcrypto doctor` reports; nil means "not checked", never a guess.
 public struct EngineDiagnostics: Sendable, Hashable, Codable {
@@ -62,8 +62,9 @@ extension Diagnostics {
         "cbc(des3_ede)", "ecb(des3_ede)", "cbc(sm4)", "ctr(sm4)", "cbc(camellia)",
     ]
 
-    /// The engine probe `collect()` uses by default: allocates each standard algorithm with `.automatic`
-    /// (`Transform.init`) and reports the engine it got and why. AIO facts are not checked yet (nil).
+    /// The engine probe `collect()` uses by default: probes AIO on an AF_ALG op socket of `cbc(aes)` (and of the
+    /// asynchronous `cryptd(cbc(aes-generic))`), and allocates each standard algorithm with `.automatic`
+    /// (`Transform.init`) to report the engine it got and why.
     public static let defaultEngineProbe: @Sendable (ProcCrypto?) -> EngineDiagnostics = { _ in
         let choices = standardAlgorithms.map { name -> EngineDiagnostics.AutomaticChoice in
             do {
@@ -75,6 +76,15 @@ extension Diagnostics {
                 return .init(algorithm: name, engine: "none", reason: "\(error)")
             }
         }
-        return EngineDiagnostics(automaticChoices: choices)
+        let probe = AIOProbe.run(attempts: 4)
+        guard probe.accepted else {
+            return EngineDiagnostics(aioAccepted: false, aioCompletesAsynchronously: nil,
+                                     aioDetail: probe.description, automaticChoices: choices)
+        }
+        let cryptd = AIOProbe.run(algorithm: "cryptd(cbc(aes-generic))", attempts: 16)
+        let asynchronous = probe.isAsynchronous || cryptd.isAsynchronous
+        return EngineDiagnostics(
+            aioAccepted: true, aioCompletesAsynchronously: cryptd.accepted || probe.isAsynchronous ? asynchronous : nil,
+            aioDetail: "\(probe); \(cryptd)", automaticChoices: choices)
     }
 }

@@ -95,7 +95,8 @@ final class KernelBackend: CipherBackend {
 final class KernelSlot: CipherSlot {
     let fd: CInt
     private let chains: Bool
-    private let control: UnsafeMutableRawBufferPointer
+    /// Control-message buffer (ALG_SET_OP + ALG_SET_IV) reused for every request on this socket.
+    let control: UnsafeMutableRawBufferPointer
 
     init(fd: CInt, chains: Bool, ivSize: Int) {
         self.fd = fd

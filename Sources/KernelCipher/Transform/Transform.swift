@@ -69,6 +69,8 @@ public final class Transform: Sendable {
         EngineSelector.isAvailable(algorithm, engine: engine)
     }
 
+    /// How callback and large async requests complete: `.aio` or `.threads` (never `.automatic`).
+    public var completionMode: CompletionMode { requests.mode }
     /// The engine serving this transform.
     public var engine: EngineKind { selection.engine }
     /// Bytes of IV each request needs (`crypto_skcipher_ivsize`).
@@ -91,6 +93,7 @@ public final class Transform: Sendable {
         if state.withLock({ $0.released }) { secure.wipe(); throw .transformReleased }
         // Idle op sockets must be closed before re-keying (the kernel refuses ALG_SET_KEY with EBUSY otherwise).
         _ = slots.flush()
+        requests.flushIdle()
         do {
             try backend.setKey(secure)
         } catch {

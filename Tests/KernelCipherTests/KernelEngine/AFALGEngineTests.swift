@@ -34,17 +34,68 @@ struct AFALGEngineTests {
     }
 }
 
+/// Request handling through real op sockets, in both completion modes.
 @Suite("AF_ALG kernel engine: requests", .requiresAFALG, .serialized)
 struct AFALGRequestTests {
-    @Test func parallelStress() throws {
-        try requireAFALG(); try RequestConformance.parallelStress(.kernel, requests: 10_000, threads: 8)
+    static let modes: [CompletionMode] = [.aio, .threads]
+
+    @Test(arguments: modes) func parallelStress(mode: CompletionMode) throws {
+        try requireAFALG(); try RequestConformance.parallelStress(.kernel, mode, requests: 10_000, threads: 8)
     }
-    @Test func busyAndBacklog() throws { try requireAFALG(); try RequestConformance.busyAndBacklog(.kernel) }
-    @Test func releaseFailsQueued() throws { try requireAFALG(); try RequestConformance.releaseFailsQueued(.kernel) }
-    @Test func callerBuffers() throws { try requireAFALG(); try RequestConformance.callerBuffers(.kernel) }
-    @Test func asyncForms() async throws { try requireAFALG(); try await RequestConformance.asyncForms(.kernel) }
-    @Test func descriptorHygiene() throws {
-        try requireAFALG(); try RequestConformance.descriptorHygiene(.kernel, requests: 100_000)
+    @Test(arguments: modes) func busyAndBacklog(mode: CompletionMode) throws {
+        try requireAFALG(); try RequestConformance.busyAndBacklog(.kernel, mode)
+    }
+    @Test(arguments: modes) func releaseFailsQueued(mode: CompletionMode) throws {
+        try requireAFALG(); try RequestConformance.releaseFailsQueued(.kernel, mode)
+    }
+    @Test(arguments: modes) func callerBuffers(mode: CompletionMode) throws {
+        try requireAFALG(); try RequestConformance.callerBuffers(.kernel, mode)
+    }
+    @Test(arguments: modes) func asyncForms(mode: CompletionMode) async throws {
+        try requireAFALG(); try await RequestConformance.asyncForms(.kernel, mode)
+    }
+    @Test(arguments: modes) func descriptorHygiene(mode: CompletionMode) throws {
+        try requireAFALG(); try RequestConformance.descriptorHygiene(.kernel, mode, requests: 50_000)
+    }
+
+    @Test func automaticModeFollowsTheProbe() throws {
+        try requireAFALG()
+        let probe = AIOProbe.run()
+        print("AFALG-AIO probe: \(probe)")
+        let tfm = try Transform("cbc(aes)", engine: .kernel)
+        #expect(tfm.completionMode == (probe.accepted ? .aio : .threads))
+    }
+
+    /// On 6.1.0-47 a cryptd-backed transform completes io_submit reads later; requests on it still complete
+    /// exactly once with the right context and bytes, in AIO mode.
+    @Test func asynchronousDriverThroughAIO() throws {
+        try requireAFALG()
+        let driver = "cryptd(cbc(aes-generic))"
+        let probe = AIOProbe.run(algorithm: driver, attempts: 32)
+        print("AFALG-AIO \(driver): \(probe)")
+        #expect(probe.accepted)
+        if kernelRelease().hasPrefix("6.1.0-47") {
+            #expect(probe.isAsynchronous, "6.1.0-47 queues AIO reads on an asynchronous driver")
+        }
+        let key = (0..<16).map { UInt8($0 + 1) }
+        let tfm = try Conformance.makeTransform(driver, .kernel, key: key, options: .init(completionMode: .aio))
+        #expect(tfm.driver == driver)
+        let reference = try Conformance.makeTransform("cbc(aes)", .software, key: key)
+        let collector = RequestConformance.Collector()
+        let count = 2_000
+        for i in 0..<count {
+            let data = [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 16 * (1 + i % 64))
+            try Request(transform: tfm, input: data, iv: [UInt8](repeating: UInt8(i % 251), count: 16), context: i) {
+                request, result in collector.record(request.context, result)
+            }.encrypt()
+        }
+        collector.wait(for: count)
+        let table = collector.calls.withLock { $0 }
+        for i in 0..<count {
+            let data = [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 16 * (1 + i % 64))
+            let expected = try reference.encrypt(data, iv: [UInt8](repeating: UInt8(i % 251), count: 16))
+            #expect(table[i]?.count == 1 && (try? table[i]?.output.get()) == expected, "context \(i)")
+        }
     }
 }
 

@@ -13,6 +13,12 @@ enum Conformance {
         return tfm
     }
 
+    /// The kernel engine honours a forced completion mode; the software engine always uses threads.
+    static func expectMode(_ tfm: Transform, _ mode: CompletionMode) {
+        if tfm.engine == .software { #expect(tfm.completionMode == .threads) }
+        else if mode != .automatic { #expect(tfm.completionMode == mode) }
+    }
+
     static func knownAnswers(_ algorithm: String, _ engine: EnginePreference) throws {
         let vectors = VectorFile.all.filter { $0.algorithm == algorithm }
         #expect(!vectors.isEmpty)

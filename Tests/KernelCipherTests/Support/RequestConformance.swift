@@ -20,9 +20,10 @@ enum RequestConformance {
     }
 
     /// Many requests from many threads on one transform: every callback once, right context, right output.
-    static func parallelStress(_ engine: EnginePreference, requests: Int, threads: Int) throws {
+    static func parallelStress(_ engine: EnginePreference, _ mode: CompletionMode = .automatic, requests: Int, threads: Int) throws {
         let key = (0..<16).map { UInt8($0 * 3) }
-        let tfm = try Conformance.makeTransform("cbc(aes)", engine, key: key)
+        let tfm = try Conformance.makeTransform("cbc(aes)", engine, key: key, options: .init(completionMode: mode))
+        Conformance.expectMode(tfm, mode)
         let reference = try Conformance.makeTransform("cbc(aes)", .software, key: key)
         let collector = Collector()
         @Sendable func inputs(_ i: Int) -> (data: [UInt8], iv: [UInt8]) {
@@ -52,8 +53,8 @@ enum RequestConformance {
     }
 
     /// Without `.mayBacklog`, a full transform refuses with `.busy`; with it, requests wait.
-    static func busyAndBacklog(_ engine: EnginePreference) throws {
-        let options = Transform.Options(maxInFlight: 1, backlogLimit: 2)
+    static func busyAndBacklog(_ engine: EnginePreference, _ mode: CompletionMode = .automatic) throws {
+        let options = Transform.Options(maxInFlight: 1, backlogLimit: 2, completionMode: mode)
         let tfm = try Conformance.makeTransform("ctr(aes)", engine, key: [UInt8](repeating: 1, count: 16),
                                                 options: options)
         let gate = DispatchSemaphore(value: 0)
@@ -84,9 +85,9 @@ enum RequestConformance {
     }
 
     /// Releasing fails queued requests with `.transformReleased`, each exactly once.
-    static func releaseFailsQueued(_ engine: EnginePreference) throws {
+    static func releaseFailsQueued(_ engine: EnginePreference, _ mode: CompletionMode = .automatic) throws {
         let tfm = try Conformance.makeTransform("ctr(aes)", engine, key: [UInt8](repeating: 2, count: 16),
-                                                options: .init(maxInFlight: 1))
+                                                options: .init(maxInFlight: 1, completionMode: mode))
         let gate = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
         let collector = Collector()
         let iv = [UInt8](repeating: 0, count: 16)
@@ -115,9 +116,9 @@ enum RequestConformance {
     }
 
     /// Caller-supplied memory, in place: no copy, same bytes as the allocating form.
-    static func callerBuffers(_ engine: EnginePreference) throws {
+    static func callerBuffers(_ engine: EnginePreference, _ mode: CompletionMode = .automatic) throws {
         let key = [UInt8](repeating: 4, count: 32), iv = [UInt8](repeating: 5, count: 16)
-        let tfm = try Conformance.makeTransform("cbc(aes)", engine, key: key)
+        let tfm = try Conformance.makeTransform("cbc(aes)", engine, key: key, options: .init(completionMode: mode))
         let plain = (0..<(256 << 10)).map { UInt8(truncatingIfNeeded: $0) }
         let expected = try tfm.encrypt(plain, iv: iv)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: plain.count, alignment: 16)
@@ -134,10 +135,10 @@ enum RequestConformance {
     }
 
     /// async forms: inline and offloaded sizes agree with sync; cancellation before start ends with `.cancelled`.
-    static func asyncForms(_ engine: EnginePreference) async throws {
+    static func asyncForms(_ engine: EnginePreference, _ mode: CompletionMode = .automatic) async throws {
         let key = [UInt8](repeating: 6, count: 16), iv = [UInt8](repeating: 7, count: 16)
         let tfm = try Conformance.makeTransform("ctr(aes)", engine, key: key,
-                                                options: .init(maxInFlight: 2, asyncInlineLimit: 1024))
+                                                options: .init(maxInFlight: 2, asyncInlineLimit: 1024, completionMode: mode))
         for size in [0, 16, 1000, 4096, 1 << 20] {
             let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 * 7) }
             let viaAsync = try await tfm.encrypt(data, iv: iv)
@@ -164,11 +165,11 @@ enum RequestConformance {
     }
 
     /// fds come back to where they started after many requests and releases.
-    static func descriptorHygiene(_ engine: EnginePreference, requests: Int) throws {
+    static func descriptorHygiene(_ engine: EnginePreference, _ mode: CompletionMode = .automatic, requests: Int) throws {
         let before = Conformance.openDescriptorCount()
         for _ in 0..<3 {
             let tfm = try Conformance.makeTransform("cbc(aes)", engine, key: [UInt8](repeating: 8, count: 16),
-                                                    options: .init(backlogLimit: requests))
+                                                    options: .init(backlogLimit: requests, completionMode: mode))
             let collector = Collector()
             for i in 0..<requests / 3 {
                 try Request(transform: tfm, input: [UInt8](repeating: 1, count: 16), iv: [UInt8](repeating: 0, count: 16),

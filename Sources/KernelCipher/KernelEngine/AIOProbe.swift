@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+internal import CKCAPI
+import Synchronization
+
+/// What Linux AIO does on an AF_ALG op socket here: accepted or refused by `io_submit`, and whether reads
+/// complete later (the kernel queued them) or before `io_submit` returned.
+public struct AIOProbeResult: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The algorithm (or driver) probed.
+    public let algorithm: String
+    /// `io_submit` accepted a read on the op socket.
+    public let accepted: Bool
+    /// Reads submitted.
+    public let attempts: Int
+    /// Reads that had not completed when `io_submit` returned (an `io_getevents` with zero timeout found nothing).
+    public let completedLater: Int
+    /// The errno or other detail when something failed.
+    public let detail: String?
+
+    /// Some reads really completed asynchronously.
+    public var isAsynchronous: Bool { completedLater > 0 }
+
+    /// One line.
+    public var description: String {
+        guard accepted else { return "io_submit not accepted on \(algorithm): \(detail ?? "unknown")" }
+        return "io_submit accepted on \(algorithm); \(completedLater) of \(attempts) reads completed after io_submit returned"
+    }
+}
+
+/// Probes AIO on AF_ALG op sockets (`io_setup`, `io_submit`, `io_getevents`).
+public enum AIOProbe {
+    /// Submits `attempts` 4 KiB encrypt reads on an op socket of `algorithm` (keyed with zeros) and reports.
+    public static func run(algorithm: String = "cbc(aes)", attempts: Int = 8) -> AIOProbeResult {
+        func refused(_ detail: String) -> AIOProbeResult {
+            AIOProbeResult(algorithm: algorithm, accepted: false, attempts: 0, completedLater: 0, detail: detail)
+        }
+        guard AFALGAvailability.current.isAvailable else { return refused(AFALGAvailability.current.description) }
+        let tfm: CInt
+        switch AFALG.bind(type: "skcipher", name: algorithm) {
+        case .success(let fd): tfm = fd
+        case .failure(let errno): return refused("bind: \(errno)")
+        }
+        defer { close(tfm) }
+        let info = KernelAlgorithmInfo.lookup(algorithm)
+        let key = [UInt8](repeating: 0, count: info?.minKey ?? 16)
+        if case .failure(let errno) = key.withUnsafeBytes({ AFALG.setKey(tfm, $0) }) { return refused("setkey: \(errno)") }
+        guard case .success(let op) = AFALG.accept(tfm) else { return refused("accept: \(Errno.current)") }
+        let slot = KernelSlot(fd: op, chains: true, ivSize: info?.ivSize ?? 16)
+        var ctx = aio_context_t()
+        guard ckcapi_io_setup(1, &ctx) == 0 else { return refused("io_setup: \(Errno.current)") }
+        defer { _ = ckcapi_io_destroy(ctx) }
+        let iv = [UInt8](repeating: 0, count: info?.ivSize ?? 16)
+        let input = [UInt8](repeating: 0, count: 4096)
+        var output = [UInt8](repeating: 0, count: 4096)
+        var later = 0
+        for attempt in 0..<attempts {
+            iv.withUnsafeBytes { AFALG.writeControl(slot.control, operation: .encrypt, iv: $0) }
+            let sent = input.withUnsafeBytes { AFALG.send(op, data: $0, control: slot.control, more: false) }
+            guard case .success = sent else { return refused("sendmsg failed") }
+            let submitted = output.withUnsafeMutableBytes { buffer -> Int in
+                var block = iocb()
+                block.aio_lio_opcode = UInt16(IOCB_CMD_PREAD)
+                block.aio_fildes = UInt32(op)
+                block.aio_buf = UInt64(UInt(bitPattern: buffer.baseAddress))
+                block.aio_nbytes = UInt64(buffer.count)
+                return withUnsafeMutablePointer(to: &block) { pointer in
+                    var list: UnsafeMutablePointer<iocb>? = pointer
+                    return ckcapi_io_submit(ctx, 1, &list)
+                }
+            }
+            guard submitted == 1 else {
+                let detail = "io_submit: \(Errno.current)"
+                return attempt == 0 ? refused(detail)
+                    : AIOProbeResult(algorithm: algorithm, accepted: true, attempts: attempt, completedLater: later, detail: detail)
+            }
+            var event = io_event()
+            var zero = timespec(tv_sec: 0, tv_nsec: 0)
+            if ckcapi_io_getevents(ctx, 0, 1, &event, &zero) == 0 {
+                later += 1
+                var wait = timespec(tv_sec: 10, tv_nsec: 0)
+                guard ckcapi_io_getevents(ctx, 1, 1, &event, &wait) == 1 else {
+                    return AIOProbeResult(algorithm: algorithm, accepted: true, attempts: attempt + 1,
+                                          completedLater: later, detail: "no completion within 10 s")
+                }
+            }
+            if event.res < 0 {
+                return AIOProbeResult(algorithm: algorithm, accepted: true, attempts: attempt + 1, completedLater: later,
+                                      detail: "read failed: \(Errno(rawValue: CInt(-event.res)))")
+            }
+        }
+        return AIOProbeResult(algorithm: algorithm, accepted: true, attempts: attempts, completedLater: later, detail: nil)
+    }
+
+    /// The completion mode `.automatic` resolves to: `KCAPI_COMPLETION=aio|threads` if set, else AIO where a
+    /// one-time probe (`cbc(aes)`) finds `io_submit` accepted, else worker threads.
+    static var automaticMode: CompletionMode { cachedMode }
+
+    private static let cachedMode: CompletionMode = {
+        if let forced = getenv("KCAPI_COMPLETION").map({ String(cString: $0) }),
+           let mode = CompletionMode(rawValue: forced), mode != .automatic {
+            return mode
+        }
+        return run(attempts: 1).accepted ? .aio : .threads
+    }()
+}
