@@ -25,9 +25,13 @@ public struct UnsafeRequestBuffer: @unchecked Sendable {
 /// One cipher request on a transform (the kernel's `struct skcipher_request`): input, optional caller-supplied
 /// output buffer, IV, an opaque caller context and a completion callback.
 ///
-/// `encrypt()`/`decrypt()` return immediately. If they throw, the request was not accepted and the completion
-/// is never called; otherwise the completion is called exactly once, with this request and its result, on one
-/// of the transform's completion threads (never on the submitting thread). Keep completions short.
+/// `encrypt()`/`decrypt()` return once the request is queued. If they throw, the request was not accepted and
+/// the completion is never called; otherwise the completion is called exactly once, with this request and its
+/// result. Where it runs: in the `.threads` completion mode, on the worker thread that ran the request; in the
+/// `.aio` mode, on the transform's completion thread — except for a request that finishes while being submitted
+/// (empty input, or a kernel that refused `io_submit` for it), whose completion runs on the submitting thread
+/// before `encrypt()` returns, as the kernel's synchronous completion does. Keep completions short: they hold up
+/// the requests behind them.
 public struct Request<Context: Sendable>: Sendable {
     /// Completion callback: the finished request and its output (empty when written into a caller buffer).
     public typealias Completion = @Sendable (Request<Context>, Result<[UInt8], KernelCipherError>) -> Void
