@@ -13,7 +13,7 @@ import Testing
                     "libkcapi", "OpenSSL", "AIO accepted", "AIO asynchronous", "automatic engine", "verdict"] {
             #expect(keys.contains(key), "missing \(key)")
         }
-        let aio = AFALGAvailability.current.isAvailable ? "AIO accepted        : " : "AIO accepted        : no (io_submit refused"
+        let aio = AFALGAvailability.current.isAvailable ? "AIO accepted        : " : "AIO accepted        : no (io_submit not accepted"
         #expect(out.stdout.contains(aio))
         let engine = AFALGAvailability.current.isAvailable ? "kernel" : "software"
         #expect(out.stdout.contains("  cbc(aes)          : \(engine) ("))

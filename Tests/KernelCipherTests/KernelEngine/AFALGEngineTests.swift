@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import KernelCipher
 
@@ -82,14 +83,20 @@ struct AFALGRequestTests {
         #expect(tfm.driver == driver)
         let reference = try Conformance.makeTransform("cbc(aes)", .software, key: key)
         let collector = RequestConformance.Collector()
+        let order = Mutex<[Int]>([])
         let count = 2_000
         for i in 0..<count {
             let data = [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 16 * (1 + i % 64))
             try Request(transform: tfm, input: data, iv: [UInt8](repeating: UInt8(i % 251), count: 16), context: i) {
-                request, result in collector.record(request.context, result)
+                request, result in
+                order.withLock { $0.append(request.context) }
+                collector.record(request.context, result)
             }.encrypt()
         }
         collector.wait(for: count)
+        let completed = order.withLock { $0 }
+        let outOfOrder = zip(completed, completed.dropFirst()).filter { $0 > $1 }.count
+        print("AFALG-AIO \(driver): \(count) requests, \(outOfOrder) completions arrived before an earlier-submitted one")
         let table = collector.calls.withLock { $0 }
         for i in 0..<count {
             let data = [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 16 * (1 + i % 64))
@@ -148,6 +155,29 @@ struct AFALGDifferentialTests {
     /// OpenSSL refuses XTS keys with equal halves; such random keys are skipped, not compared.
     static func rejects(_ software: Transform, _ key: [UInt8]) -> Bool {
         do { try software.setKey(key); return false } catch { return true }
+    }
+
+    /// Thousands of small random cases per mode: random key length, key, IV and length (≤ 4 KiB).
+    @Test(arguments: ["ecb(aes)", "cbc(aes)", "ctr(aes)"])
+    func thousandsOfRandomCases(algorithm: String) throws {
+        try requireAFALG()
+        let kernel = try Transform(algorithm, engine: .kernel)
+        let software = try Transform(algorithm, engine: .software)
+        var rng = SystemRandomNumberGenerator()
+        let cases = 1_500
+        for i in 0..<cases {
+            let key = Conformance.randomBytes([16, 24, 32].randomElement(using: &rng)!)
+            try kernel.setKey(key)
+            try software.setKey(key)
+            let iv = Conformance.randomBytes(kernel.ivSize)
+            var n = Int.random(in: 0...4096, using: &rng)
+            if kernel.properties.requiresBlockMultiple { n -= n % 16 }
+            let data = Conformance.randomBytes(n)
+            let k = try kernel.encrypt(data, iv: iv)
+            #expect(k == (try software.encrypt(data, iv: iv)), "\(algorithm) case \(i), \(n) bytes")
+            #expect(try software.decrypt(k, iv: iv) == data)
+        }
+        print("AFALG-DIFF \(algorithm): \(cases) small random cases, kernel == software")
     }
 
     @Test(arguments: ["ecb(aes)", "cbc(aes)", "ctr(aes)"])
