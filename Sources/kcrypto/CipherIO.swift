@@ -155,9 +155,13 @@ struct CipherOutput: ~Copyable {
         }
     }
 
-    /// Makes the output visible: fsync + rename over the target (a no-op for stdout).
+    /// Makes the output visible: the mode a new file would get (0666 & ~umask), fsync, rename over the target
+    /// (a no-op for stdout).
     mutating func commit() throws(CipherCommandError) {
         guard let target, let temporary else { return }
+        let mask = umask(0)
+        umask(mask)
+        _ = fchmod(fd, 0o666 & ~mask)
         if fsync(fd) != 0 { throw .io(operation: "write", path: target, errno: .current) }
         if rename(temporary, target) != 0 { throw .io(operation: "rename to", path: target, errno: .current) }
         committed = true

@@ -50,7 +50,6 @@ struct CipherOptions: ParsableArguments {
         chacha20; ecb needs no IV. Algorithms whose IV cannot be carried (xts, cts, rfc3686, …) are processed \
         as one request, so their input is limited (16 MiB; 64 KiB on the kernel engine). With -o the output is \
         written to a temporary file renamed into place on success and removed on failure.
-        Example: kcrypto enc -c 'cbc(aes)' --key-file k.hex --iv 000102030405060708090a0b0c0d0e0f -i a -o a.enc
         """
 
     @Option(name: [.short, .long], help: "Kernel algorithm name, e.g. 'cbc(aes)', 'ctr(aes)', 'ecb(aes)', 'xts(aes)', 'chacha20'.")
@@ -135,7 +134,11 @@ struct CipherOptions: ParsableArguments {
             throw .keySource(given == 0 ? "a key is required: --key HEX, --keyfd N or --key-file PATH"
                                         : "give only one of --key, --keyfd and --key-file")
         }
-        if let key { return try HexBytes.decode(Array(key.utf8), what: "--key") }
+        if let key {
+            var text = Array(key.utf8)
+            defer { HexBytes.wipe(&text) }
+            return try HexBytes.decode(text, what: "--key")
+        }
         if let keyfd {
             guard keyfd >= 0 else { throw .keySource("--keyfd \(keyfd) is not a file descriptor") }
             return try HexBytes.readKey(fd: keyfd, what: "--keyfd \(keyfd)")
