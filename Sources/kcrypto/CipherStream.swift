@@ -46,6 +46,8 @@ struct CipherStream {
     /// Bytes per request while streaming; a multiple of 64 so every chaining rule advances whole blocks.
     let chunkSize: Int
     var iv: [UInt8]
+    /// Largest request the engine accepted so far; lowered when it refuses a chunk as too large.
+    var requestLimit = Int.max
 
     /// Reads `input` to the end and writes the result to `output`; returns the number of input bytes.
     @discardableResult
@@ -80,17 +82,8 @@ struct CipherStream {
             var length = count
             if isLast { length = try finalLength(count: count, total: total, block: current) }
             if length > 0 || transform.properties.minimumInput > 0 {
-                let source = UnsafeRawBufferPointer(rebasing: current[0..<length])
-                let target = UnsafeMutableRawBufferPointer(rebasing: out[0..<length])
-                let result = iv.withUnsafeBytes { ivBytes in
-                    Result { () throws(KernelCipherError) in
-                        switch operation {
-                        case .encrypt: try transform.encrypt(source, into: target, iv: ivBytes)
-                        case .decrypt: try transform.decrypt(source, into: target, iv: ivBytes)
-                        }
-                    }
-                }
-                if case .failure(let error) = result { throw .cipher(error) }
+                try crypt(UnsafeRawBufferPointer(rebasing: current[0..<length]),
+                          into: UnsafeMutableRawBufferPointer(rebasing: out[0..<length]))
             }
             if isLast && operation == .decrypt && padding == .pkcs7 {
                 let last = UnsafeRawBufferPointer(rebasing: out[(length - blockSize)..<length])
@@ -99,14 +92,42 @@ struct CipherStream {
             }
             try output.write(UnsafeRawBufferPointer(rebasing: out[0..<length]))
             if isLast { break }
-            advanceIV(chunk: length, ciphertext: operation == .encrypt ? UnsafeRawBufferPointer(out)
-                                                                        : UnsafeRawBufferPointer(current))
             swap(&current, &next)
             count = nextCount
             total += nextCount
             progress.update(total)
         }
         return total
+    }
+
+    /// Runs one chunk as one request, or, when the engine caps requests below the chunk (the kernel engine
+    /// takes 64 KiB of chacha20 per request), as several with the IV carried; leaves `iv` ready for the next.
+    private mutating func crypt(
+        _ source: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer
+    ) throws(CipherCommandError) {
+        var offset = 0
+        repeat {
+            let n = min(source.count - offset, requestLimit)
+            let input = UnsafeRawBufferPointer(rebasing: source[offset..<(offset + n)])
+            let output = UnsafeMutableRawBufferPointer(rebasing: target[offset..<(offset + n)])
+            let result = iv.withUnsafeBytes { [transform, operation] ivBytes in
+                Result { () throws(KernelCipherError) in
+                    switch operation {
+                    case .encrypt: try transform.encrypt(input, into: output, iv: ivBytes)
+                    case .decrypt: try transform.decrypt(input, into: output, iv: ivBytes)
+                    }
+                }
+            }
+            switch result {
+            case .success:
+                offset += n
+                advanceIV(past: operation == .encrypt ? UnsafeRawBufferPointer(output) : input)
+            case .failure(.inputTooLarge(_, let limit, _)) where chaining != .wholeMessage && limit >= 64 && n > limit:
+                requestLimit = limit / 64 * 64
+            case .failure(let error):
+                throw .cipher(error)
+            }
+        } while offset < source.count
     }
 
     /// Checks the total length against the padding rules and pads the last chunk when encrypting with PKCS#7;
@@ -135,12 +156,15 @@ struct CipherStream {
         }
     }
 
-    /// Moves the IV past a full chunk of `chunk` bytes.
-    private mutating func advanceIV(chunk: Int, ciphertext: UnsafeRawBufferPointer) {
+    /// Moves the IV past one request whose ciphertext is `ciphertext` (a multiple of 64 bytes unless it was
+    /// the last request, after which the IV is not used).
+    private mutating func advanceIV(past ciphertext: UnsafeRawBufferPointer) {
+        let chunk = ciphertext.count
         switch chaining {
         case .independent, .wholeMessage:
             break
         case .cbc:
+            guard chunk >= iv.count else { return }
             iv = Array(ciphertext[(chunk - iv.count)..<chunk])
         case .counter:
             var carry = UInt64(chunk / iv.count)
