@@ -7,6 +7,8 @@ enum KcryptoProcess {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// stdout as raw bytes (for binary output).
+        var stdoutBytes: [UInt8] = []
 
         /// stdout parsed as a JSON object.
         func json() throws -> [String: Any] {
@@ -22,9 +24,16 @@ enum KcryptoProcess {
     }
 
     /// Runs `kcrypto args…`; stdout/stderr go to temporary files so large output cannot block on a pipe.
-    static func run(_ arguments: [String]) throws -> Output {
+    /// stdin is `/dev/null` unless `stdin` names a file; `files` opens more files as descriptors (e.g. 3 → path).
+    static func run(_ arguments: [String], stdin: String? = nil, files: [Int32: String] = [:]) throws -> Output {
         let binary = executableURL
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "kcrypto not built at \(binary.path)")
+        return try spawn(binary.path, arguments, stdin: stdin, files: files)
+    }
+
+    /// Runs any executable (e.g. `/usr/bin/openssl`) the same way.
+    static func spawn(_ executable: String, _ arguments: [String], stdin: String? = nil,
+                      files: [Int32: String] = [:]) throws -> Output {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kcrypto-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -37,20 +46,23 @@ enum KcryptoProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outURL.path, O_WRONLY | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errURL.path, O_WRONLY | O_TRUNC, 0o600)
-        let argv = ([binary.path] + arguments).map { strdup($0) } + [nil]
+        for (fd, path) in files { posix_spawn_file_actions_addopen(&actions, fd, path, O_RDONLY, 0) }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid = pid_t()
-        let rc = posix_spawn(&pid, binary.path, &actions, nil, argv, environ)
+        let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         try #require(rc == 0, "posix_spawn failed: \(rc)")
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exited = (status & 0x7f) == 0
+        let stdoutData = try Data(contentsOf: outURL)
         return Output(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f),
-                      stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+                      stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self),
+                      stdoutBytes: [UInt8](stdoutData))
     }
 }
 

@@ -1,0 +1,208 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KernelCipher
+
+/// Why `enc`/`dec` stopped; each case renders as one line without key bytes.
+enum CipherCommandError: Error, CustomStringConvertible {
+    /// A hex argument or file is malformed (`what` names the source, e.g. `--iv`).
+    case badHex(what: String, reason: String)
+    /// Key options: none, several, or unreadable.
+    case keySource(String)
+    /// The IV option does not fit the algorithm.
+    case iv(String)
+    /// An option value or combination is not usable.
+    case usage(String)
+    /// A system call on a file failed.
+    case io(operation: String, path: String, errno: Errno)
+    /// The library refused or failed a request.
+    case cipher(KernelCipherError)
+    /// The total input does not fit the chosen padding / block size.
+    case inputLength(String)
+    /// PKCS#7 padding did not verify on decryption (deliberately generic).
+    case badPadding
+
+    /// One line, printed after `kcrypto: `.
+    var description: String {
+        switch self {
+        case .badHex(let what, let reason): "\(what): not valid hex: \(reason)"
+        case .keySource(let message), .iv(let message), .usage(let message), .inputLength(let message): message
+        case .io(let operation, let path, let errno): "cannot \(operation) \(path): \(errno)"
+        case .cipher(let error): "\(error)"
+        case .badPadding: "bad decrypt: bad padding (wrong key, IV, or corrupted input)"
+        }
+    }
+}
+
+/// Hex decoding and key-material handling for `enc`/`dec`.
+enum HexBytes {
+    /// Decodes hex digits (either case); `what` names the source in errors, which never echo the text.
+    static func decode(_ text: some Collection<UInt8>, what: String) throws(CipherCommandError) -> [UInt8] {
+        guard text.count % 2 == 0 else { throw .badHex(what: what, reason: "odd number of digits (\(text.count))") }
+        var out = [UInt8](repeating: 0, count: text.count / 2)
+        var high: UInt8 = 0
+        for (i, c) in text.enumerated() {
+            let v: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): v = c - UInt8(ascii: "A") + 10
+            default:
+                wipe(&out)
+                throw .badHex(what: what, reason: "non-hex character at position \(i + 1)")
+            }
+            if i % 2 == 0 { high = v } else { out[i / 2] = high << 4 | v }
+        }
+        high = 0
+        return out
+    }
+
+    /// Overwrites `bytes` with zeros in a way the optimizer keeps (explicit_bzero).
+    static func wipe(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { if let base = $0.baseAddress { explicit_bzero(base, $0.count) } }
+    }
+
+    /// Reads hex key text from `fd` until EOF (at most 4 KiB), ignoring trailing whitespace, and decodes it.
+    static func readKey(fd: CInt, what: String) throws(CipherCommandError) -> [UInt8] {
+        var text = [UInt8](repeating: 0, count: 4097)
+        defer { wipe(&text) }
+        var used = 0
+        while used < text.count {
+            let n = text.withUnsafeMutableBytes { read(fd, $0.baseAddress! + used, $0.count - used) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .keySource("cannot read key from \(what): \(Errno.current)")
+            }
+            if n == 0 { break }
+            used += n
+        }
+        guard used < text.count else { throw .keySource("key in \(what) is longer than 4096 characters") }
+        while used > 0, [0x20, 0x09, 0x0a, 0x0d].contains(text[used - 1]) { used -= 1 }
+        guard used > 0 else { throw .keySource("key in \(what) is empty") }
+        return try decode(text[0..<used], what: "key in \(what)")
+    }
+}
+
+/// Where the bytes come from: a file or stdin, read in whole chunks.
+struct CipherInput: ~Copyable {
+    let fd: CInt
+    let name: String
+
+    /// Opens `path`, or stdin when nil.
+    init(path: String?) throws(CipherCommandError) {
+        guard let path else { fd = 0; name = "stdin"; return }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: .current) }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw .io(operation: "read", path: path, errno: Errno(rawValue: EISDIR))
+        }
+        self.fd = fd
+        name = path
+    }
+
+    deinit { if fd > 2 { close(fd) } }
+
+    /// Fills `buffer` from the start; returns fewer bytes than its size only at end of input.
+    func readFull(into buffer: UnsafeMutableRawBufferPointer) throws(CipherCommandError) -> Int {
+        var used = 0
+        while used < buffer.count {
+            let n = read(fd, buffer.baseAddress! + used, buffer.count - used)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "read", path: name, errno: .current)
+            }
+            if n == 0 { break }
+            used += n
+        }
+        return used
+    }
+}
+
+/// Where the bytes go: stdout, or a temporary file next to the target that is renamed over it on success
+/// and removed otherwise, so no complete-looking output is left after a failure.
+struct CipherOutput: ~Copyable {
+    let fd: CInt
+    let target: String?
+    private let temporary: String?
+    private var committed = false
+
+    /// Creates the temporary file for `path` (mode 0600 until renamed), or uses stdout when nil.
+    init(path: String?) throws(CipherCommandError) {
+        guard let path else { fd = 1; target = nil; temporary = nil; return }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var template = Array("\(directory).\(base).kcrypto-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw .io(operation: "create a temporary file for", path: path, errno: .current) }
+        self.fd = fd
+        target = path
+        temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    /// Writes all of `bytes`.
+    func write(_ bytes: UnsafeRawBufferPointer) throws(CipherCommandError) {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "write", path: target ?? "stdout", errno: .current)
+            }
+            done += n
+        }
+    }
+
+    /// Makes the output visible: the mode a new file would get (0666 & ~umask), fsync, rename over the target
+    /// (a no-op for stdout).
+    mutating func commit() throws(CipherCommandError) {
+        guard let target, let temporary else { return }
+        let mask = umask(0)
+        umask(mask)
+        _ = fchmod(fd, 0o666 & ~mask)
+        if fsync(fd) != 0 { throw .io(operation: "write", path: target, errno: .current) }
+        if rename(temporary, target) != 0 { throw .io(operation: "rename to", path: target, errno: .current) }
+        committed = true
+    }
+
+    deinit {
+        guard let temporary else { return }
+        close(fd)
+        if !committed { unlink(temporary) }
+    }
+}
+
+/// Progress on stderr for runs longer than a second, only when stderr is a terminal.
+struct Progress {
+    private let enabled = isatty(2) == 1
+    private let start = Progress.now()
+    private var last = 0.0
+    private(set) var shown = false
+
+    /// Reports `bytes` processed so far, at most twice a second.
+    mutating func update(_ bytes: Int) {
+        guard enabled else { return }
+        let t = Progress.now() - start
+        guard t >= 1, t - last >= 0.5 else { return }
+        last = t
+        shown = true
+        let mib = Double(bytes) / 1_048_576
+        Progress.print("\r\(Int(mib)) MiB, \(Int(mib / t)) MiB/s ")
+    }
+
+    /// Ends the progress line if one was shown.
+    func finish() { if shown { Progress.print("\n") } }
+
+    private static func print(_ text: String) {
+        var text = text
+        text.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+
+    private static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

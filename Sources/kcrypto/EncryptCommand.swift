@@ -1,0 +1,165 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import KernelCipher
+
+extension Kcrypto {
+    /// `kcrypto enc`: encrypt a file or stdin with a kernel (or software) skcipher.
+    struct Enc: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Encrypt FILE or stdin with a kernel skcipher (like kcapi-enc -e).",
+            discussion: CipherOptions.discussion
+        )
+
+        @OptionGroup var options: CipherOptions
+
+        func run() async throws { try options.execute(.encrypt) }
+    }
+
+    /// `kcrypto dec`: decrypt a file or stdin with a kernel (or software) skcipher.
+    struct Dec: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decrypt FILE or stdin with a kernel skcipher (like kcapi-enc -d).",
+            discussion: CipherOptions.discussion
+        )
+
+        @OptionGroup var options: CipherOptions
+
+        func run() async throws { try options.execute(.decrypt) }
+    }
+}
+
+/// `--engine auto|kernel|software`.
+enum EngineOption: String, CaseIterable, ExpressibleByArgument {
+    case auto, kernel, software
+
+    var preference: EnginePreference {
+        switch self {
+        case .auto: .automatic
+        case .kernel: .kernel
+        case .software: .software
+        }
+    }
+}
+
+/// The options `enc` and `dec` share, and the work they do.
+struct CipherOptions: ParsableArguments {
+    static let discussion = """
+        Streams in 1 MiB requests (constant memory), carrying the IV between requests for cbc, ctr and \
+        chacha20; ecb needs no IV. Algorithms whose IV cannot be carried (xts, cts, rfc3686, …) are processed \
+        as one request, so their input is limited (16 MiB; 64 KiB on the kernel engine). With -o the output is \
+        written to a temporary file renamed into place on success and removed on failure.
+        """
+
+    @Option(name: [.short, .long], help: "Kernel algorithm name, e.g. 'cbc(aes)', 'ctr(aes)', 'ecb(aes)', 'xts(aes)', 'chacha20'.")
+    var cipher: String
+
+    @Option(help: "Key as hex. Visible to other users in the process list (ps, /proc/PID/cmdline): prefer --key-file or --keyfd.")
+    var key: String?
+
+    @Option(help: "Read the key as hex text from this open file descriptor (trailing whitespace ignored).")
+    var keyfd: Int32?
+
+    @Option(name: .customLong("key-file"), help: "Read the key as hex text from this file (trailing whitespace ignored).")
+    var keyFile: String?
+
+    @Option(help: "IV as hex, exactly the algorithm's IV size; required when it has one, refused when not (ecb).")
+    var iv: String?
+
+    @Option(name: [.customShort("i"), .customLong("in")], help: "Input file (default: stdin).")
+    var input: String?
+
+    @Option(name: [.customShort("o"), .customLong("out")], help: "Output file (default: stdout).")
+    var output: String?
+
+    @Option(help: "pkcs7 or none. Default: pkcs7 for block modes (ecb, cbc), none for stream and other modes.")
+    var padding: Padding?
+
+    @Option(help: "auto (kernel when AF_ALG serves the algorithm, else software), kernel or software.")
+    var engine: EngineOption = .auto
+
+    @Option(name: .customLong("chunk-size"), help: .hidden)
+    var chunkSize: Int = 1 << 20
+
+    /// Runs the command; any failure becomes one `kcrypto: …` line on stderr and exit status 1.
+    func execute(_ operation: CipherOperation) throws(ExitCode) {
+        do {
+            try perform(operation)
+        } catch {
+            Console.error(error.description)
+            throw ExitCode(1)
+        }
+    }
+
+    private func perform(_ operation: CipherOperation) throws(CipherCommandError) {
+        guard chunkSize > 0, chunkSize % 64 == 0 else {
+            throw .usage("--chunk-size must be a positive multiple of 64")
+        }
+        let transform: Transform
+        do {
+            transform = try Transform(cipher, engine: engine.preference, options: .init(maxInFlight: 1))
+        } catch {
+            throw .cipher(error)
+        }
+        defer { transform.release() }
+
+        var keyBytes = try loadKey()
+        defer { HexBytes.wipe(&keyBytes) }
+        do { try transform.setKey(keyBytes) } catch { throw .cipher(error) }
+        HexBytes.wipe(&keyBytes)
+
+        let ivBytes = try parseIV(size: transform.ivSize)
+        let blockMode = transform.blockSize > 1 && transform.properties.requiresBlockMultiple
+        let padding = padding ?? (blockMode ? .pkcs7 : .none)
+        if padding == .pkcs7 && !blockMode {
+            throw .usage("--padding pkcs7 applies to block modes such as ecb and cbc; \(cipher) takes any length "
+                + "(use --padding none)")
+        }
+
+        let input = try CipherInput(path: input)
+        var output = try CipherOutput(path: output)
+        var progress = Progress()
+        defer { progress.finish() }
+        var stream = CipherStream(
+            transform: transform, operation: operation, padding: padding,
+            chaining: .of(transform.algorithm, ivSize: transform.ivSize), chunkSize: chunkSize, iv: ivBytes)
+        try stream.run(from: input, to: output, progress: &progress)
+        try output.commit()
+    }
+
+    private func loadKey() throws(CipherCommandError) -> [UInt8] {
+        let given = [key != nil, keyfd != nil, keyFile != nil].filter { $0 }.count
+        guard given == 1 else {
+            throw .keySource(given == 0 ? "a key is required: --key HEX, --keyfd N or --key-file PATH"
+                                        : "give only one of --key, --keyfd and --key-file")
+        }
+        if let key {
+            var text = Array(key.utf8)
+            defer { HexBytes.wipe(&text) }
+            return try HexBytes.decode(text, what: "--key")
+        }
+        if let keyfd {
+            guard keyfd >= 0 else { throw .keySource("--keyfd \(keyfd) is not a file descriptor") }
+            return try HexBytes.readKey(fd: keyfd, what: "--keyfd \(keyfd)")
+        }
+        let path = keyFile!
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(operation: "open key file", path: path, errno: .current) }
+        defer { close(fd) }
+        return try HexBytes.readKey(fd: fd, what: "key file \(path)")
+    }
+
+    private func parseIV(size: Int) throws(CipherCommandError) -> [UInt8] {
+        guard size > 0 else {
+            if iv != nil { throw .iv("\(cipher) takes no IV; remove --iv") }
+            return []
+        }
+        guard let iv else { throw .iv("\(cipher) needs --iv with \(size) bytes (\(2 * size) hex digits)") }
+        let bytes = try HexBytes.decode(Array(iv.utf8), what: "--iv")
+        guard bytes.count == size else {
+            throw .iv("--iv has \(bytes.count) bytes; \(cipher) needs \(size) (\(2 * size) hex digits)")
+        }
+        return bytes
+    }
+}

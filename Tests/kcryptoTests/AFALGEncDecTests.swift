@@ -1,0 +1,44 @@
+import Foundation
+import KernelCipher
+import Testing
+
+/// `enc`/`dec --engine kernel` give the same bytes as `--engine software` (runs in the QEMU VM runner; skipped
+/// elsewhere).
+@Suite(.enabled(if: AFALGAvailability.current.isAvailable
+                    || ProcessInfo.processInfo.environment["KCAPI_REQUIRE_AF_ALG"] == "1",
+                Comment(rawValue: AFALGAvailability.current.description)))
+struct AFALGEncDecTests {
+    /// Streamable modes across several requests; whole-message modes within the kernel engine's 64 KiB.
+    @Test(arguments: CipherCase.all)
+    func kernelMatchesSoftware(c: CipherCase) throws {
+        let scratch = try Scratch()
+        let streamable = CipherCase.streamable.contains { $0.algorithm == c.algorithm && $0.key == c.key }
+        let sizes = streamable ? [0, 17, (1 << 20) + 7] : [16, 17, 4096 + 5, 64 << 10]
+        for size in sizes {
+            try scratch.write("p", testBytes(size, seed: UInt64(size) + 1))
+            let kernel = try runCipher("enc", c, in: scratch, input: "p", output: "ck", extra: ["--engine", "kernel"])
+            let software = try runCipher("enc", c, in: scratch, input: "p", output: "cs", extra: ["--engine", "software"])
+            #expect(kernel == software, "enc size \(size)")
+            let back = try runCipher("dec", c, in: scratch, input: "cs", output: "d", extra: ["--engine", "kernel"])
+            let plain = try scratch.read("p")
+            #expect(back == plain, "dec size \(size)")
+        }
+    }
+
+    @Test func kernelStreamingWithSmallRequests() throws {
+        let scratch = try Scratch()
+        try scratch.write("p", testBytes(100_000, seed: 77))
+        for c in CipherCase.streamable {
+            let small = try runCipher("enc", c, in: scratch, input: "p", output: "c1",
+                                      extra: ["--engine", "kernel", "--chunk-size", "4096"])
+            let software = try runCipher("enc", c, in: scratch, input: "p", output: "c2", extra: ["--engine", "software"])
+            #expect(small == software, "\(c.algorithm)")
+        }
+    }
+
+    @Test func wholeMessageAboveTheKernelLimitIsOneLine() throws {
+        try EncDecErrorTests.expectFailure(["enc", "--engine", "kernel"] + CipherCase.xts128.arguments,
+                                           input: testBytes((64 << 10) + 16, seed: 2),
+                                           message: "exceeds the limit of 65536 bytes per request")
+    }
+}
