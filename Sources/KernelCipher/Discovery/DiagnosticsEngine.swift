@@ -81,7 +81,7 @@ extension Diagnostics {
             return EngineDiagnostics(aioAccepted: false, aioCompletesAsynchronously: nil,
                                      aioDetail: probe.description, automaticChoices: choices)
         }
-        let cryptd = AIOProbe.run(algorithm: "cryptd(cbc(aes-generic))", attempts: 16)
+        let cryptd = AIOProbe.run(algorithm: "cryptd(cbc(aes-generic))", attempts: 8, size: 65536)
         let asynchronous = probe.isAsynchronous || cryptd.isAsynchronous
         return EngineDiagnostics(
             aioAccepted: true, aioCompletesAsynchronously: cryptd.accepted || probe.isAsynchronous ? asynchronous : nil,

@@ -32,8 +32,10 @@ public struct AIOProbeResult: Sendable, Hashable, Codable, CustomStringConvertib
 
 /// Probes AIO on AF_ALG op sockets (`io_setup`, `io_submit`, `io_getevents`).
 public enum AIOProbe {
-    /// Submits `attempts` 4 KiB encrypt reads on an op socket of `algorithm` (keyed with zeros) and reports.
-    public static func run(algorithm: String = "cbc(aes)", attempts: Int = 8) -> AIOProbeResult {
+    /// Submits `attempts` encrypt reads of `size` bytes (≤ 64 KiB) on an op socket of `algorithm` (keyed with zeros)
+    /// and reports. Larger reads make an asynchronous driver's queueing visible: the work then outlasts the
+    /// return from `io_submit`.
+    public static func run(algorithm: String = "cbc(aes)", attempts: Int = 8, size: Int = 4096) -> AIOProbeResult {
         func refused(_ detail: String) -> AIOProbeResult {
             AIOProbeResult(algorithm: algorithm, accepted: false, attempts: 0, completedLater: 0, detail: detail)
         }
@@ -53,8 +55,9 @@ public enum AIOProbe {
         guard ckcapi_io_setup(1, &ctx) == 0 else { return refused("io_setup: \(Errno.current)") }
         defer { _ = ckcapi_io_destroy(ctx) }
         let iv = [UInt8](repeating: 0, count: info?.ivSize ?? 16)
-        let input = [UInt8](repeating: 0, count: 4096)
-        var output = [UInt8](repeating: 0, count: 4096)
+        let size = min(max(size, 16), KernelBackend.chunk) & ~15
+        let input = [UInt8](repeating: 0, count: size)
+        var output = [UInt8](repeating: 0, count: size)
         var later = 0
         for attempt in 0..<attempts {
             iv.withUnsafeBytes { AFALG.writeControl(slot.control, operation: .encrypt, iv: $0) }

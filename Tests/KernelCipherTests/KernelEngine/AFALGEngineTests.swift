@@ -72,7 +72,7 @@ struct AFALGRequestTests {
     @Test func asynchronousDriverThroughAIO() throws {
         try requireAFALG()
         let driver = "cryptd(cbc(aes-generic))"
-        let probe = AIOProbe.run(algorithm: driver, attempts: 32)
+        let probe = AIOProbe.run(algorithm: driver, attempts: 16, size: 65536)
         print("AFALG-AIO \(driver): \(probe)")
         #expect(probe.accepted)
         if kernelRelease().hasPrefix("6.1.0-47") {
