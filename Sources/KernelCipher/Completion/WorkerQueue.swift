@@ -43,17 +43,14 @@ final class WorkerQueue: @unchecked Sendable {
             s.pending.append(job)
             let idle = s.spawned - s.running
             if s.pendingCount > idle && s.spawned < maxInFlight {
+                // Started under the lock so release() always sees (and joins) it; it blocks on the lock at first.
                 s.spawned += 1
+                s.threads.append(startThread { [self] in workerLoop() })
                 return true
             }
             return false
         }
-        if spawn {
-            let thread = startThread { [self] in workerLoop() }
-            lock.withLock { $0.threads.append(thread) }
-        } else {
-            lock.signal()
-        }
+        if !spawn { lock.signal() }
     }
 
     private func workerLoop() {

@@ -82,8 +82,9 @@ public final class Transform: Sendable {
     /// The implementation bound: a kernel driver name (e.g. `cbc-aes-aesni`) or `openssl:<cipher>`.
     public var driver: String { properties.driver }
 
-    /// Sets the key (`crypto_skcipher_setkey`). The transform keeps no Swift copy longer than its engine needs,
-    /// and zeroizes every copy on release or re-key.
+    /// Sets the key (`crypto_skcipher_setkey`). The transform keeps no Swift copy longer than its engine needs
+    /// (the kernel engine wipes its copy once the kernel holds the key), and zeroizes every copy on release or
+    /// re-key. Re-keying while requests are in flight fails on the kernel engine (`.kernel(…, EBUSY)`).
     public func setKey(_ key: some ContiguousBytes) throws(KernelCipherError) {
         let secure = key.withUnsafeBytes { SecureBytes(copying: $0) }
         guard properties.keySizes.contains(secure.count) else {
