@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Dispatch
+import Foundation
 import KernelCipher
 import Synchronization
 
@@ -99,9 +100,12 @@ enum SpeedMeasurement {
         let input = [UInt8](repeating: 0x5a, count: size)
         let ivBytes = iv(count: tfm.ivSize)
         let stop = StopFlag()
-        // The stop timer runs on a Dispatch thread: inline (small) requests never suspend, so the looping tasks can
-        // occupy every cooperative thread and a sleeping task would never be resumed.
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { stop.flag.store(true, ordering: .relaxed) }
+        // The stop timer is a plain thread: inline (small) requests never suspend, so the looping tasks occupy every
+        // cooperative thread, and a sleeping task or a Dispatch global-queue timer (same pool on Linux) never runs.
+        Thread.detachNewThread {
+            usleep(UInt32(seconds * 1e6))
+            stop.flag.store(true, ordering: .relaxed)
+        }
         let start = now()
         let total = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<inflight {
