@@ -5,7 +5,8 @@
 #
 # Each round runs, per algorithm, every C engine and the Swift engine (inflight 1, one repeat each), alternating
 # which goes first; lines are appended to OUT_CSV with RUN prepended. Afterwards one Swift run measures the
-# callback Request API and the async API at EXTRA_INFLIGHT (3 repeats; its sync rows are dropped). A failing C engine (e.g. libkcapi
+# callback Request API and the async API at EXTRA_INFLIGHT (3 repeats), labelled RUN-inflight, with its own
+# sync rows as the same-window baseline. A failing C engine (e.g. libkcapi
 # without crypto_user) is noted on stderr and dropped from later rounds.
 set -uo pipefail
 run="$1" out="$2" rounds="$3" seconds="$4" sizes="$5" algs="$6" swift_engine="$7" c_engines="$8" extra="${9:-}"
@@ -48,6 +49,6 @@ if [[ -n "$extra" ]]; then
     for alg in $algs; do
         "$kcrypto" speed -c "$alg" --engine "$swift_engine" --sizes "$sizes" --inflight "$extra" --async \
             --seconds "$seconds" --repeat 3 --format csv 2>>"$out.stderr" | tail -n +2 \
-            | awk -F, '$10 != "sync"' | sed "s/^/$run,/" >>"$out"
+            | sed "s/^/$run-inflight,/" >>"$out"
     done
 fi

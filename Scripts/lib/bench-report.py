@@ -17,12 +17,21 @@ from collections import defaultdict
 raw_path, out_dir, report_path, meta_path = sys.argv[1:5]
 meta = json.load(open(meta_path))
 groups = defaultdict(list)
+order = []  # (run, impl, engine, alg, size, inflight, api) per line, to pair the k-th C and Swift samples (round k)
 for row in csv.reader(open(raw_path)):
     if len(row) < 10 or row[1] == "impl":
         continue
     run, impl, engine, alg, size, inflight = row[0], row[1], row[2], row[3], int(row[4]), int(row[5])
     api = row[10] if impl == "swift" and len(row) > 10 else "c"
     groups[(run, impl, engine, alg, size, inflight, api)].append(float(row[8]))
+
+def paired(swift_key, c_key):
+    """Median over rounds of C/Swift and Swift−C, pairing round k's samples (taken back to back)."""
+    s, c = groups[swift_key], groups[c_key]
+    n = min(len(s), len(c))
+    if n == 0:
+        return None
+    return statistics.median(c[i] / s[i] for i in range(n)), statistics.median(s[i] - c[i] for i in range(n))
 
 def stats(values):
     return statistics.median(values), min(values), max(values), len(values)
@@ -55,8 +64,9 @@ md.append("**How to read this.** The host is a shared 2-vCPU VM; absolute number
           "every cell is the median of interleaved A/B repeats (C, Swift, C, Swift, …) and the report compares "
           "ratios. Numbers from inside the emulated (TCG) VM are only meaningful as ratios between the Swift engine "
           "and the C baseline measured in the same VM run — never as absolute kernel throughput. "
-          "Ratio = C ns/message ÷ Swift ns/message (= Swift throughput ÷ C throughput; 1.00 = parity); "
-          "Δ = Swift − C per message. Spread = (max − min) / 2 / median over the repeats.\n")
+          "Ratio = C ns/message ÷ Swift ns/message (= Swift throughput ÷ C throughput; 1.00 = parity) and "
+          "Δ = Swift − C per message are medians over rounds of the per-round values (C and Swift of one round ran "
+          "back to back), which cancels slow drift better than a ratio of medians. Spread = (max − min) / 2 / median over the repeats.\n")
 
 for label, run, sw_engine, c_engine, (dns, r4k, r64k) in COMPARISONS:
     rows = []
@@ -66,22 +76,25 @@ for label, run, sw_engine, c_engine, (dns, r4k, r64k) in COMPARISONS:
             c = cells.get((run, "c", c_engine, alg, size, 1, "c"))
             if not s or not c:
                 continue
-            ratio, delta = c[0] / s[0], s[0] - c[0]
-            target, met = "—", None
+            ratio, delta = paired((run, "swift", sw_engine, alg, size, 1, "sync"), (run, "c", c_engine, alg, size, 1, "c"))
+            target, met, short = "—", None, 0.0
             if size <= 16:
-                target, met = f"Δ ≤ +{dns} ns", delta <= dns
+                target, met, short = f"Δ ≤ +{dns} ns", delta <= dns, (delta - dns) / c[0]
             elif size == 4096:
-                target, met = f"≥ {r4k:.2f}×", ratio >= r4k
+                target, met, short = f"≥ {r4k:.2f}×", ratio >= r4k, r4k - ratio
             elif size >= 65536:
-                target, met = f"≥ {r64k:.2f}×", ratio >= r64k
-            verdict = "—" if met is None else ("met" if met else "**missed**")
+                target, met, short = f"≥ {r64k:.2f}×", ratio >= r64k, r64k - ratio
+            # A miss smaller than the C loop's own run-to-run spread is not resolved by this run.
+            noise = (c[2] - c[1]) / 2 / c[0]
+            verdict = "—" if met is None else ("met" if met else
+                      f"**missed** (within noise: C ±{noise * 100:.0f}%)" if short <= noise else "**missed**")
             rows.append([alg, human(size), ns(c[0]), f"±{(c[2] - c[1]) / 2 / c[0] * 100:.0f}%", ns(s[0]),
                          f"±{(s[2] - s[1]) / 2 / s[0] * 100:.0f}%", f"{ratio:.3f}", f"{delta:+.0f} ns",
                          f"{size * 1e3 / s[0]:.1f}", target, verdict])
             summary_rows.append([run, alg, size, sw_engine, c_engine, f"{c[0]:.1f}", f"{s[0]:.1f}", f"{ratio:.4f}",
                                  f"{delta:.1f}", s[3], "" if met is None else ("met" if met else "missed")])
             if met is not None:
-                verdicts.append((label, alg, size, target, met, ratio, delta))
+                verdicts.append((label, alg, size, target, met, ratio, delta, not met and short <= noise))
     md.append(f"\n## {label}\n")
     if not rows:
         md.append(f"Not measured in this run ({meta.get('skipped_' + run, 'no data')}).\n")
@@ -92,13 +105,16 @@ for label, run, sw_engine, c_engine, (dns, r4k, r64k) in COMPARISONS:
 
 # Requests in flight and async: per-request overhead over the sync path of the same engine and run.
 md.append("\n## Requests in flight (callback Request API) and async API\n")
-md.append("Per-request overhead = ns/message at N in flight − synchronous ns/message, same engine, run and size. "
-          "Target: async, 64 in flight, ≤ 1 µs. Throughput with N > 1 also uses the worker threads, so on 2 "
-          "noisy vCPUs a negative overhead only means the work spread over both.\n")
+md.append("Per-request overhead = ns/message at N in flight − synchronous ns/message of the same separate run "
+          "(engine, size, time window). Target: async, 64 in flight, ≤ 1 µs (evaluated on the host). With N > 1 "
+          "the work can spread over both vCPUs (cooperative pool or worker threads), so a negative overhead only "
+          "means parallelism; async with 1 in flight is the pure per-call cost (inline run + output array). Inside "
+          "the TCG guest, two busy guest vCPUs compete with QEMU for the host's two shared cores, so parallel rows "
+          "there are slower per message for reasons outside the library; they are shown, not judged.\n")
 md.append("| run | engine | algorithm | size | API | in flight | ns/msg | sync ns/msg | overhead | target |")
 md.append("|---|---|---|---|---|---|---|---|---|---|")
 for (run, impl, engine, alg, size, inflight, api), st in sorted(cells.items()):
-    if impl != "swift" or api == "sync":
+    if impl != "swift" or api == "sync" or not run.endswith("-inflight"):
         continue
     base = cells.get((run, "swift", engine, alg, size, 1, "sync"))
     if not base:
@@ -106,20 +122,26 @@ for (run, impl, engine, alg, size, inflight, api), st in sorted(cells.items()):
     over = st[0] - base[0]
     target = "—"
     if api == "async" and inflight == 64 and size <= 4096:
-        met = over <= 1000
-        target = "≤ 1 µs: " + ("met" if met else "**missed**")
-        verdicts.append((f"async 64 in flight ({run}, {engine})", alg, size, "≤ 1 µs", met, None, over))
+        if run.startswith("vm"):
+            target = "not evaluated (TCG guest)"
+        else:
+            met = over <= 1000
+            target = "≤ 1 µs: " + ("met" if met else "**missed**")
+            verdicts.append((f"async 64 in flight ({run}, {engine})", alg, size, "≤ 1 µs", met, None, over, False))
     md.append(f"| {run} | {engine} | {alg} | {human(size)} | {api} | {inflight} | {ns(st[0])} | {ns(base[0])} | "
               f"{over:+.0f} ns | {target} |")
 
 md.append("\n## Targets\n")
 if verdicts:
     met_n = sum(1 for v in verdicts if v[4])
-    md.append(f"{met_n} of {len(verdicts)} target cells met.\n")
-    for label, alg, size, target, met, ratio, delta in verdicts:
+    noisy = sum(1 for v in verdicts if v[7])
+    md.append(f"{met_n} of {len(verdicts)} target cells met; {noisy} of the misses are smaller than the C "
+              "baseline's own spread in that cell (not resolved by this run).\n")
+    for label, alg, size, target, met, ratio, delta, within in verdicts:
         if not met:
             how = f"ratio {ratio:.3f}" if ratio is not None and size > 16 else f"Δ {delta:+.0f} ns"
-            md.append(f"- missed: {label}, {alg} {human(size)}: {how} (target {target})")
+            md.append(f"- missed{' (within noise)' if within else ''}: {label}, {alg} {human(size)}: {how} "
+                      f"(target {target})")
 md.append("")
 md.append(meta.get("rss_note", ""))
 md.append("\n![throughput vs message size](Benchmarks/results/throughput.png)\n")
@@ -135,7 +157,7 @@ with open(os.path.join(out_dir, "summary.csv"), "w", newline="") as f:
 # gnuplot data: one file per (run, impl, engine, algorithm) at inflight 1: size MBps(median)
 series = []
 for (run, impl, engine, alg, size, inflight, api) in sorted(cells):
-    if inflight != 1 or api not in ("sync", "c"):
+    if inflight != 1 or api not in ("sync", "c") or run.endswith("-inflight"):
         continue
     name = f"{run}-{impl}-{engine}-{alg.replace('(', '_').replace(')', '')}"
     if name not in series:
