@@ -154,15 +154,32 @@ with open(os.path.join(out_dir, "summary.csv"), "w", newline="") as f:
                 "ratio_c_over_swift", "delta_ns", "repeats", "target"])
     w.writerows(summary_rows)
 
-# gnuplot data: one file per (run, impl, engine, algorithm) at inflight 1: size MBps(median)
-series = []
+# gnuplot: two panels (host: software vs EVP; VM: kernel vs libkcapi / raw AF_ALG), median MB/s at inflight 1.
+COLORS = {"cbc(aes)": "#1f77b4", "ctr(aes)": "#d62728", "xts(aes)": "#2ca02c"}
+STYLE = {"swift": ("Swift", "dt 1 lw 2.5"), "evp": ("C EVP", "dt 2 lw 1.5"), "kcapi": ("C libkcapi", "dt 2 lw 1.5"),
+         "afalg": ("C raw AF_ALG", "dt 3 lw 1.5")}
+panels = {"host": [], "vm": []}
 for (run, impl, engine, alg, size, inflight, api) in sorted(cells):
-    if inflight != 1 or api not in ("sync", "c") or run.endswith("-inflight"):
+    if inflight != 1 or api not in ("sync", "c") or run not in panels:
         continue
-    name = f"{run}-{impl}-{engine}-{alg.replace('(', '_').replace(')', '')}"
-    if name not in series:
-        series.append(name)
-    with open(os.path.join(out_dir, name + ".dat"), "a") as f:
-        med = cells[(run, impl, engine, alg, size, inflight, api)][0]
-        f.write(f"{size} {size * 1e3 / med:.3f}\n")
-open(os.path.join(out_dir, "series.txt"), "w").write("\n".join(series) + "\n")
+    key = "swift" if impl == "swift" else engine
+    name = f"{run}-{key}-{alg.replace('(', '_').replace(')', '')}.dat"
+    if name not in [n for n, _, _ in panels[run]]:
+        color = COLORS.get(alg, "#7f7f7f")
+        panels[run].append((name, f"{STYLE[key][0]} {alg}", f"{STYLE[key][1]} lc rgb '{color}'"))
+    with open(os.path.join(out_dir, name), "a") as f:
+        f.write(f"{size} {size * 1e3 / cells[(run, impl, engine, alg, size, inflight, api)][0]:.3f}\n")
+titles = {"host": "Host: software engine vs C EVP (MB/s)",
+          "vm": "TCG VM: kernel engine vs C (MB/s, emulated: compare ratios only)"}
+gp = ["set terminal pngcairo size 1400,600 noenhanced font ',10'", f"set output '{out_dir}/throughput.png'",
+      "set multiplot layout 1,2", "set logscale xy", "set grid", "set key left top",
+      "set xlabel 'message size'", "set xrange [12:1400000]",
+      "set xtics ('16 B' 16, '256 B' 256, '4 KiB' 4096, '64 KiB' 65536, '1 MiB' 1048576)"]
+for run in ("host", "vm"):
+    if not panels[run]:
+        continue
+    gp.append(f"set title '{titles[run]}'")
+    gp.append("plot " + ", ".join(f"'{out_dir}/{n}' using 1:2 with linespoints {st} title '{t}'"
+                                  for n, t, st in panels[run]))
+gp.append("unset multiplot")
+open(os.path.join(out_dir, "plot.gp"), "w").write("\n".join(gp) + "\n")
