@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "KernelCipher", targets: ["KernelCipher"]),
         .executable(name: "kcrypto", targets: ["kcrypto"]),
+        .executable(name: "kcapi-c-baseline", targets: ["kcapi-c-baseline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
+        // Raw C loops (OpenSSL EVP, libkcapi, raw AF_ALG) that `kcrypto speed` is compared against (Scripts/bench).
+        .executableTarget(
+            name: "kcapi-c-baseline",
+            path: "Benchmarks/CBaseline",
+            linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("kcapi")]
         ),
         .testTarget(
             name: "KernelCipherTests",

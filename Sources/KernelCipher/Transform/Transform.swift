@@ -41,10 +41,15 @@ public final class Transform: Sendable {
     public let options: Options
 
     let backend: any CipherBackend
+    /// `backend.maximumInput`'s limit (Int.max when none), read once so `validate` makes no existential call.
+    private let inputLimit: Int
     let slots: SlotPool
     let requests: RequestDispatcher
     private let state = Mutex(State())
     private struct State { var key: SecureBytes?; var released = false }
+    /// Lock-free copies of `state.key != nil` and `state.released` for the per-request check in `validate`.
+    private let keyedFlag = Atomic<Bool>(false)
+    private let releasedFlag = Atomic<Bool>(false)
 
     /// Allocates a transform for a kernel algorithm name (`crypto_alloc_skcipher`, formerly
     /// `crypto_alloc_ablkcipher`), on the preferred engine.
@@ -56,6 +61,7 @@ public final class Transform: Sendable {
         self.backend = backend
         self.selection = selection
         self.properties = backend.properties
+        self.inputLimit = backend.maximumInput?.limit ?? Int.max
         self.options = options
         let slots = SlotPool(backend: backend, keepIdle: options.maxInFlight)
         self.slots = slots
@@ -103,6 +109,7 @@ public final class Transform: Sendable {
         }
         let old = state.withLock { s -> SecureBytes? in
             defer { s.key = secure }
+            keyedFlag.store(true, ordering: .releasing)
             return s.key
         }
         if let old, old !== secure { old.wipe() }
@@ -118,6 +125,7 @@ public final class Transform: Sendable {
         let key = state.withLock { s -> SecureBytes?? in
             if s.released { return .none }
             s.released = true
+            releasedFlag.store(true, ordering: .releasing)
             return .some(s.key)
         }
         guard case .some(let storedKey) = key else { return }
@@ -128,13 +136,12 @@ public final class Transform: Sendable {
     }
 
     /// True once `release()` ran.
-    public var isReleased: Bool { state.withLock { $0.released } }
+    public var isReleased: Bool { releasedFlag.load(ordering: .acquiring) }
 
     /// Checks a request's shape against the algorithm before it runs.
     func validate(ivCount: Int, inputCount: Int, outputCount: Int) throws(KernelCipherError) {
-        let (keyed, released) = state.withLock { ($0.key != nil, $0.released) }
-        if released { throw .transformReleased }
-        if !keyed { throw .keyNotSet }
+        if releasedFlag.load(ordering: .acquiring) { throw .transformReleased }
+        if !keyedFlag.load(ordering: .acquiring) { throw .keyNotSet }
         if ivCount != properties.ivSize { throw .invalidIVLength(ivCount, expected: properties.ivSize) }
         if outputCount < inputCount { throw .outputTooSmall(length: outputCount, needed: inputCount) }
         if inputCount < properties.minimumInput {
@@ -143,7 +150,7 @@ public final class Transform: Sendable {
         if properties.requiresBlockMultiple && inputCount % properties.blockSize != 0 {
             throw .inputNotBlockMultiple(length: inputCount, blockSize: properties.blockSize)
         }
-        if let (limit, reason) = backend.maximumInput, inputCount > limit {
+        if inputCount > inputLimit, let (limit, reason) = backend.maximumInput {
             throw .inputTooLarge(length: inputCount, limit: limit, reason: reason)
         }
     }

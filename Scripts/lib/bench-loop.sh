@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Interleaved A/B benchmark rounds, shared by Scripts/bench (host) and the VM guest run.
+#
+#   bench-loop.sh RUN OUT_CSV ROUNDS SECONDS SIZES "ALGS" SWIFT_ENGINE "C_ENGINES" "EXTRA_INFLIGHT"
+#
+# Each round runs, per algorithm, every C engine and the Swift engine (inflight 1, one repeat each), alternating
+# which goes first; lines are appended to OUT_CSV with RUN prepended. Afterwards one Swift run measures the
+# callback Request API and the async API at EXTRA_INFLIGHT (3 repeats), labelled RUN-inflight, with its own
+# sync rows as the same-window baseline. A failing C engine (e.g. libkcapi
+# without crypto_user) is noted on stderr and dropped from later rounds.
+set -uo pipefail
+run="$1" out="$2" rounds="$3" seconds="$4" sizes="$5" algs="$6" swift_engine="$7" c_engines="$8" extra="${9:-}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+kcrypto="$root/.build/release/kcrypto"
+cbase="$root/.build/release/kcapi-c-baseline"
+declare -A dead=()
+
+swift_cell() {  # alg
+    "$kcrypto" speed -c "$1" --engine "$swift_engine" --sizes "$sizes" --inflight 1 --seconds "$seconds" \
+        --repeat 1 --format csv 2>>"$out.stderr" | tail -n +2 | sed "s/^/$run,/" >>"$out"
+}
+c_cell() {  # engine alg
+    [[ -n "${dead[$1]:-}" ]] && return 0
+    local tmp rc=0
+    tmp="$(mktemp)"
+    "$cbase" --engine "$1" -c "$2" --sizes "$sizes" --seconds "$seconds" --no-header >"$tmp" 2>>"$out.stderr" || rc=$?
+    if (( rc != 0 )); then
+        echo "C engine $1 failed for $2 (exit $rc); dropped" | tee -a "$out.stderr" >&2
+        dead[$1]=1
+    fi
+    sed "s/^/$run,/" "$tmp" >>"$out"
+    rm -f "$tmp"
+}
+
+for (( r = 1; r <= rounds; r++ )); do
+    echo "[$run] round $r/$rounds" >&2
+    for alg in $algs; do
+        if (( r % 2 )); then
+            for e in $c_engines; do c_cell "$e" "$alg"; done
+            swift_cell "$alg"
+        else
+            swift_cell "$alg"
+            for e in $c_engines; do c_cell "$e" "$alg"; done
+        fi
+    done
+done
+if [[ -n "$extra" ]]; then
+    echo "[$run] request/async API at inflight $extra" >&2
+    for alg in $algs; do
+        "$kcrypto" speed -c "$alg" --engine "$swift_engine" --sizes "$sizes" --inflight "$extra" --async \
+            --seconds "$seconds" --repeat 3 --format csv 2>>"$out.stderr" | tail -n +2 \
+            | sed "s/^/$run-inflight,/" >>"$out"
+    done
+fi
