@@ -109,7 +109,11 @@ enum RequestConformance {
         let released = (1...5).filter {
             if case .failure(.transformReleased) = table[$0]!.output { return true } else { return false }
         }
-        #expect(released.count == 5, "queued requests end with transformReleased")
+        // Every request still waiting at release fails with transformReleased. In the AIO mode the op socket is
+        // freed before request 0's completion runs, so request 1 may already have started (and then succeeds).
+        let succeeded = (1...5).filter { (try? table[$0]!.output.get())?.count == 64 }
+        #expect(released.count + succeeded.count == 5)
+        #expect(released.count >= (mode == .aio ? 4 : 5), "queued requests end with transformReleased")
         #expect(throws: KernelCipherError.transformReleased) {
             try Request(transform: tfm, input: [UInt8](), iv: iv, context: 9) { _, _ in }.encrypt()
         }
