@@ -198,9 +198,10 @@ final class AIOQueue: @unchecked Sendable {
         flight.ownsOutput = false
         flight.failure = nil
         flight.job = nil
-        let next = idleOrNext(flight)
+        // The completion runs before the op socket is reused, as a worker thread does in the threads mode, so a
+        // request's slot stays taken until its callback returns in both modes.
         job.finish(result)
-        return next
+        return idleOrNext(flight)
     }
 
     /// The next backlogged job for a free flight, or nil after returning the flight to the idle list.
