@@ -33,12 +33,17 @@ struct KernelAlgorithmInfo: Sendable {
         return (String(name[..<open]), String(name[name.index(after: open)..<name.index(before: name.endIndex)]))
     }
 
+    /// The innermost cipher of a template name: "rfc3686(ctr(aes))" → "aes"; "chacha20" → "chacha20".
+    static func cipher(of name: String) -> String {
+        let (mode, inner) = split(name)
+        return inner.isEmpty ? mode : cipher(of: inner)
+    }
+
     /// Valid key lengths within /proc/crypto's min…max: the cipher's sizes where known, else every length.
     static func keySizes(name: String, min: Int, max: Int) -> [Int] {
-        let (mode, inner) = split(name)
+        let mode = split(name).mode
         let base: [Int]
-        switch mode == "rfc3686" || mode == "xts" || mode == "cts" ? split(inner).inner.isEmpty ? inner : split(inner).inner
-            : inner.isEmpty ? mode : inner {
+        switch cipher(of: name) {
         case "aes", "camellia", "aria": base = [16, 24, 32]
         case "sm4": base = [16]
         case "des3_ede": base = [24]

@@ -81,15 +81,6 @@ struct SoftwareAlgorithm: Sendable {
             evpName: { _ in "ChaCha20" }),
     ]
 
-    /// Every kernel name the table knows (some may be missing from the installed OpenSSL).
-    static var knownNames: [String] {
-        var names = Array(special.keys)
-        for cipher in ciphers.keys.sorted() {
-            for mode in ["ecb", "cbc", "ctr"] { names.append("\(mode)(\(cipher))") }
-        }
-        return names.sorted()
-    }
-
     /// The EVP key length for a kernel key length (rfc3686 strips the nonce).
     func evpKeyLength(_ keyLength: Int) -> Int { layout == .rfc3686 ? keyLength - 4 : keyLength }
 }

@@ -94,13 +94,11 @@ final class EVPSlot: CipherSlot {
         if let existing = operation == .encrypt ? encryptContext : decryptContext { return existing }
         guard let ctx = EVP_CIPHER_CTX_new() else { throw openSSLError("EVP_CIPHER_CTX_new") }
         let enc: Int32 = operation == .encrypt ? 1 : 0
-        let evpKeyLength = algorithm.evpKeyLength(key.count)
         let ok = key.withUnsafeBytes { keyBytes in
             withCipherParams { params in
                 EVP_CipherInit_ex2(ctx, cipher, keyBytes.baseAddress, nil, enc, params)
             }
         }
-        _ = evpKeyLength
         guard ok == 1 else {
             EVP_CIPHER_CTX_free(ctx)
             let detail = drainOpenSSLErrors()

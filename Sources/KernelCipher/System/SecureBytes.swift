@@ -3,14 +3,12 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import Synchronization
 
 /// Key material in a heap buffer that is zeroized (`explicit_bzero`) when wiped or released.
 /// Never prints its bytes (modelled on swift-crypto's `SecureBytes`). The buffer is written only in
 /// `init`, `wipe()` and `deinit`; it is read-only otherwise, hence `@unchecked Sendable`.
 final class SecureBytes: @unchecked Sendable, CustomStringConvertible {
     private let storage: UnsafeMutableRawBufferPointer
-    private let wiped = Atomic<Bool>(false)
 
     /// Copies `bytes` into a fresh buffer.
     init(copying bytes: UnsafeRawBufferPointer) {
@@ -33,14 +31,10 @@ final class SecureBytes: @unchecked Sendable, CustomStringConvertible {
     /// Overwrites the bytes with zeros (`explicit_bzero`); idempotent.
     func wipe() {
         explicit_bzero(storage.baseAddress!, storage.count)
-        wiped.store(true, ordering: .releasing)
     }
 
     /// True when every byte is zero; used by tests to check zeroization.
     var isZeroized: Bool { storage.allSatisfy { $0 == 0 } }
-
-    /// True once `wipe()` ran.
-    var isWiped: Bool { wiped.load(ordering: .acquiring) }
 
     deinit {
         explicit_bzero(storage.baseAddress!, storage.count)
