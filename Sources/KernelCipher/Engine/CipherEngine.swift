@@ -67,6 +67,8 @@ protocol CipherBackend: AnyObject, Sendable {
     func setKey(_ key: SecureBytes) throws(KernelCipherError)
     /// Creates a new slot that can run one request at a time.
     func makeSlot() throws(KernelCipherError) -> any CipherSlot
+    /// Largest `async` input that runs inline on the calling task unless `Options.asyncInlineLimit` says otherwise.
+    var defaultAsyncInlineLimit: Int { get }
     /// Largest input one request accepts, if the engine has a limit for this algorithm.
     var maximumInput: (limit: Int, reason: String)? { get }
     /// Releases engine resources and zeroizes any key copies; slots still alive stay valid until freed.

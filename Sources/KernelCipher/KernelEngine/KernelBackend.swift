@@ -61,6 +61,9 @@ final class KernelBackend: CipherBackend {
         return true
     }
 
+    /// A driver may complete asynchronously (e.g. cryptd), so a read can wait: only small async calls stay inline.
+    let defaultAsyncInlineLimit = 16 << 10
+
     var maximumInput: (limit: Int, reason: String)? {
         chains ? nil : (KernelBackend.chunk,
                         "the kernel does not chain \(algorithm)'s IV across AF_ALG chunks, so one request must fit one")

@@ -32,6 +32,8 @@ final class SoftwareBackend: CipherBackend {
     }
 
     var maximumInput: (limit: Int, reason: String)? { algorithm.maximumInput }
+    /// EVP calls are pure CPU work (1 MiB takes ≤ about 1 ms here), so async calls up to 1 MiB stay inline.
+    let defaultAsyncInlineLimit = 1 << 20
 
     func setKey(_ newKey: SecureBytes) throws(KernelCipherError) {
         // Key it once now so a refused key (e.g. XTS with equal halves) fails at setKey, like the kernel.

@@ -31,7 +31,7 @@ extension Transform {
     }
 
     /// Encrypts without blocking the task's thread for large inputs (`crypto_skcipher_encrypt` + completion).
-    /// Inputs up to `options.asyncInlineLimit` run inline; larger ones run on a worker. Cancelling the task
+    /// Inputs up to `asyncInlineLimit` run inline; larger ones run on a worker. Cancelling the task
     /// before the request starts ends it with `.cancelled`.
     public func encrypt(
         _ input: some ContiguousBytes & Sendable, iv: [UInt8] = []
@@ -66,7 +66,7 @@ extension Transform {
     ) async throws(KernelCipherError) -> [UInt8] {
         if Task.isCancelled { throw .cancelled }
         let count = input.withUnsafeBytes { $0.count }
-        if count <= options.asyncInlineLimit { return try cryptSync(operation, input, iv: iv) }
+        if count <= asyncInlineLimit { return try cryptSync(operation, input, iv: iv) }
         try validate(ivCount: iv.count, inputCount: count, outputCount: count)
         let job = Job(operation: operation, iv: iv, work: .bytes(input), completion: nil)
         let result = await withTaskCancellationHandler {

@@ -14,15 +14,17 @@ public final class Transform: Sendable {
         public var maxInFlight: Int
         /// Requests that may wait beyond those in flight before submission fails with `.busy`.
         public var backlogLimit: Int
-        /// `async` calls with inputs up to this many bytes run inline on the calling task (no thread hop).
-        public var asyncInlineLimit: Int
+        /// `async` calls with inputs up to this many bytes run inline on the calling task (no thread hop);
+        /// nil picks the engine's default: 1 MiB for the software engine (pure CPU work, ≤ about 1 ms), 16 KiB for
+        /// the kernel engine (a driver may complete asynchronously, so a read can wait).
+        public var asyncInlineLimit: Int?
         /// How the kernel engine learns that a request finished (ignored by the software engine).
         public var completionMode: CompletionMode
 
-        /// Defaults: 2 × CPUs in flight (4…16), 4096 backlog, 16 KiB inline limit, automatic completion mode.
+        /// Defaults: 2 × CPUs in flight (4…16), 4096 backlog, the engine's inline limit, automatic completion mode.
         public init(
             maxInFlight: Int = min(16, max(4, 2 * System.cpuCount)), backlogLimit: Int = 4096,
-            asyncInlineLimit: Int = 16 << 10, completionMode: CompletionMode = .automatic
+            asyncInlineLimit: Int? = nil, completionMode: CompletionMode = .automatic
         ) {
             self.maxInFlight = maxInFlight
             self.backlogLimit = backlogLimit
@@ -39,6 +41,8 @@ public final class Transform: Sendable {
     public let properties: AlgorithmProperties
     /// The options the transform was allocated with.
     public let options: Options
+    /// `async` inputs up to this many bytes run inline: `options.asyncInlineLimit` or the engine's default.
+    public let asyncInlineLimit: Int
 
     let backend: any CipherBackend
     /// `backend.maximumInput`'s limit (Int.max when none), read once so `validate` makes no existential call.
@@ -63,6 +67,7 @@ public final class Transform: Sendable {
         self.properties = backend.properties
         self.inputLimit = backend.maximumInput?.limit ?? Int.max
         self.options = options
+        self.asyncInlineLimit = options.asyncInlineLimit ?? backend.defaultAsyncInlineLimit
         let slots = SlotPool(backend: backend, keepIdle: options.maxInFlight)
         self.slots = slots
         self.requests = try RequestDispatcher.make(backend: backend, slots: slots, options: options)

@@ -65,6 +65,7 @@ struct AFALGRequestTests {
         print("AFALG-AIO probe: \(probe)")
         let tfm = try Transform("cbc(aes)", engine: .kernel)
         #expect(tfm.completionMode == (probe.accepted ? .aio : .threads))
+        #expect(tfm.asyncInlineLimit == 16 << 10, "the kernel engine's default inline limit")
     }
 
     /// On 6.1.0-47 a cryptd-backed transform completes io_submit reads later; requests on it still complete
