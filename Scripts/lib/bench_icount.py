@@ -63,21 +63,20 @@ def section(cells, paired, human, meta, verdicts, summary_rows):
         "the Swift layer's extra instructions per message, exactly — both loops make the same system calls "
         "(Benchmarks/NOTES.md). Instructions are not time: caches, branch prediction and the real CPU's AES "
         "instructions are not modelled (the guest kernel uses the generic C AES driver, as in the wall-clock VM).\n")
-    md.append(
+    conversion = (
         f"**Conversion (a model).** The ≤ +150 ns target at 16 B is judged as ≤ +{150 * INSTR_PER_NS:.0f} instructions: "
         f"IPC {IPC:g} at {GHZ:g} GHz ({INSTR_PER_NS:g} instructions/ns), deliberately conservative — a core that "
         "runs this code faster than that makes the same Δ take less time. Ratio targets (≥ 0.95× at 4 KiB, "
         "≥ 0.97× at ≥ 64 KiB) are judged on the instruction ratios.")
+    calib = " No calibration in this run (it needs the host section and the icount software rows).\n"
     if ns_per_instr is not None:
         detail = "; ".join(f"{alg} {h:+.0f} ns ÷ {i:+.0f} instr" for alg, h, i, _ in per_alg)
-        md.append(
-            f" **Calibration (measured, informational):** the software engine's Swift layer costs, at 16 B, "
-            f"{detail} (host section above vs the software rows below) ⇒ ≈ {ns_per_instr:.3f} ns per instruction "
-            f"on this host ({1 / ns_per_instr:.1f} instructions/ns, vs the model's {INSTR_PER_NS:g}); the "
-            "'≈ ns (calibrated)' column applies it to each Δ. The host side is wall-clock and carries the host "
-            "section's noise.\n")
-    else:
-        md.append(" No calibration in this run (it needs the host section and the icount software rows).\n")
+        calib = (f" **Calibration (measured, informational):** the software engine's Swift layer costs, at 16 B, "
+                 f"{detail} (host section above vs the software rows below) ⇒ ≈ {ns_per_instr:.3f} ns per "
+                 f"instruction on this host ({1 / ns_per_instr:.1f} instructions/ns, vs the model's "
+                 f"{INSTR_PER_NS:g}); the '≈ ns (calibrated)' column applies it to each Δ. The host side is wall-clock "
+                 "and carries the host section's noise.\n")
+    md.append(conversion + calib)
     for label, sw_engine, c_engine, targets in ICOUNT_COMPARISONS:
         rows = []
         for alg in sorted({k[3] for k in cells}):
