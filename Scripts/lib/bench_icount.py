@@ -61,8 +61,10 @@ def section(cells, paired, human, meta, verdicts, summary_rows):
         "`kcrypto speed` and the C loops measure **instructions per message** (timer ticks and the batch's clock "
         "reads included, < 0.1 %). Repeats of a cell agree to ≈ 0.01 % (spread column), so the Δ below is "
         "the Swift layer's extra instructions per message, exactly — both loops make the same system calls "
-        "(Benchmarks/NOTES.md). Instructions are not time: caches, branch prediction and the real CPU's AES "
-        "instructions are not modelled (the guest kernel uses the generic C AES driver, as in the wall-clock VM).\n")
+        "(Benchmarks/NOTES.md). Instructions are not time: caches, branch prediction and the cost of each "
+        "instruction on a real CPU are not modelled. The kernel's AES driver is the guest's choice (named in the "
+        "last raw.csv column of the Swift rows); every algorithm is instantiated once before round 1, so all "
+        "rounds use the same one.\n")
     conversion = (
         f"**Conversion (a model).** The ≤ +150 ns target at 16 B is judged as ≤ +{150 * INSTR_PER_NS:.0f} instructions: "
         f"IPC {IPC:g} at {GHZ:g} GHz ({INSTR_PER_NS:g} instructions/ns), deliberately conservative — a core that "
