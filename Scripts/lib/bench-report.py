@@ -4,8 +4,9 @@
 usage: bench-report.py RAW_CSV OUT_DIR REPORT_MD META_JSON
 
 RAW_CSV holds lines from kcapi-c-baseline and `kcrypto speed --format csv` (header lines are skipped), each with
-an extra leading `run` column (`host` or `vm`) added by Scripts/bench. Cells are grouped by
+an extra leading `run` column (`host`, `vm`, `icount`, or `*-inflight`) added by Scripts/bench. Cells are grouped by
 (run, impl, engine, algorithm, size, inflight, api); each group's median ns/message and min/max are reported.
+The `icount` rows (instruction-count clock) get their own section from bench_icount.py.
 """
 import csv
 import json
@@ -13,6 +14,9 @@ import os
 import statistics
 import sys
 from collections import defaultdict
+
+sys.dont_write_bytecode = True  # no __pycache__ in Scripts/lib
+import bench_icount  # noqa: E402 — same directory (sys.path[0] is the script's directory)
 
 raw_path, out_dir, report_path, meta_path = sys.argv[1:5]
 meta = json.load(open(meta_path))
@@ -37,6 +41,7 @@ def stats(values):
     return statistics.median(values), min(values), max(values), len(values)
 
 cells = {k: stats(v) for k, v in groups.items()}
+ICOUNT = bench_icount.has_icount(cells)  # when present, it judges the kernel targets instead of the wall-clock VM
 SIZES = sorted({k[4] for k in cells})
 ALGS = sorted({k[3] for k in cells})
 
@@ -66,7 +71,9 @@ md.append("**How to read this.** The host is a shared 2-vCPU VM; absolute number
           "and the C baseline measured in the same VM run — never as absolute kernel throughput. "
           "Ratio = C ns/message ÷ Swift ns/message (= Swift throughput ÷ C throughput; 1.00 = parity) and "
           "Δ = Swift − C per message are medians over rounds of the per-round values (C and Swift of one round ran "
-          "back to back), which cancels slow drift better than a ratio of medians. Spread = (max − min) / 2 / median over the repeats.\n")
+          "back to back), which cancels slow drift better than a ratio of medians. Spread = (max − min) / 2 / median over the repeats."
+          + (" The kernel targets are judged in the instruction-count section (QEMU -icount, deterministic); the "
+             "wall-clock VM tables are shown for reference." if ICOUNT else "") + "\n")
 
 for label, run, sw_engine, c_engine, (dns, r4k, r64k) in COMPARISONS:
     rows = []
@@ -88,13 +95,18 @@ for label, run, sw_engine, c_engine, (dns, r4k, r64k) in COMPARISONS:
             noise = (c[2] - c[1]) / 2 / c[0]
             verdict = "—" if met is None else ("met" if met else
                       f"**missed** (within noise: C ±{noise * 100:.0f}%)" if short <= noise else "**missed**")
+            if run == "vm" and ICOUNT and met is not None:
+                # Wall-clock TCG cannot resolve 150 ns in ≈ 40 µs; the icount section judges these cells.
+                verdict = ("judged by the icount section" if size <= 16
+                           else f"{'met' if met else 'missed'} (wall clock; judged by the icount section)")
+                met = None
             rows.append([alg, human(size), ns(c[0]), f"±{(c[2] - c[1]) / 2 / c[0] * 100:.0f}%", ns(s[0]),
                          f"±{(s[2] - s[1]) / 2 / s[0] * 100:.0f}%", f"{ratio:.3f}", f"{delta:+.0f} ns",
                          f"{size * 1e3 / s[0]:.1f}", target, verdict])
             summary_rows.append([run, alg, size, sw_engine, c_engine, f"{c[0]:.1f}", f"{s[0]:.1f}", f"{ratio:.4f}",
                                  f"{delta:.1f}", s[3], "" if met is None else ("met" if met else "missed")])
             if met is not None:
-                verdicts.append((label, alg, size, target, met, ratio, delta, not met and short <= noise))
+                verdicts.append((label, alg, size, target, met, ratio, delta, not met and short <= noise, "ns"))
     md.append(f"\n## {label}\n")
     if not rows:
         md.append(f"Not measured in this run ({meta.get('skipped_' + run, 'no data')}).\n")
@@ -102,6 +114,8 @@ for label, run, sw_engine, c_engine, (dns, r4k, r64k) in COMPARISONS:
     md.append("| algorithm | size | C ns/msg | C spread | Swift ns/msg | Swift spread | ratio | Δ/msg | Swift MB/s | target | |")
     md.append("|---|---|---|---|---|---|---|---|---|---|---|")
     md.extend("| " + " | ".join(r) + " |" for r in rows)
+
+md.extend(bench_icount.section(cells, paired, human, meta, verdicts, summary_rows))
 
 # Requests in flight and async: per-request overhead over the sync path of the same engine and run.
 md.append("\n## Requests in flight (callback Request API) and async API\n")
@@ -127,7 +141,7 @@ for (run, impl, engine, alg, size, inflight, api), st in sorted(cells.items()):
         else:
             met = over <= 1000
             target = "≤ 1 µs: " + ("met" if met else "**missed**")
-            verdicts.append((f"async 64 in flight ({run}, {engine})", alg, size, "≤ 1 µs", met, None, over, False))
+            verdicts.append((f"async 64 in flight ({run}, {engine})", alg, size, "≤ 1 µs", met, None, over, False, "ns"))
     md.append(f"| {run} | {engine} | {alg} | {human(size)} | {api} | {inflight} | {ns(st[0])} | {ns(base[0])} | "
               f"{over:+.0f} ns | {target} |")
 
@@ -137,9 +151,9 @@ if verdicts:
     noisy = sum(1 for v in verdicts if v[7])
     md.append(f"{met_n} of {len(verdicts)} target cells met; {noisy} of the misses are smaller than the C "
               "baseline's own spread in that cell (not resolved by this run).\n")
-    for label, alg, size, target, met, ratio, delta, within in verdicts:
+    for label, alg, size, target, met, ratio, delta, within, unit in verdicts:
         if not met:
-            how = f"ratio {ratio:.3f}" if ratio is not None and size > 16 else f"Δ {delta:+.0f} ns"
+            how = f"ratio {ratio:.3f}" if ratio is not None and size > 16 else f"Δ {delta:+.0f} {unit}"
             md.append(f"- missed{' (within noise)' if within else ''}: {label}, {alg} {human(size)}: {how} "
                       f"(target {target})")
 md.append("")
