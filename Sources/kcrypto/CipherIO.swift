@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import KernelCipher
+import Synchronization
 
 /// Why `enc`/`dec` stopped; each case renders as one line without key bytes.
 enum CipherCommandError: Error, CustomStringConvertible {
@@ -139,7 +140,9 @@ struct CipherOutput: ~Copyable {
         guard fd >= 0 else { throw .io(operation: "create a temporary file for", path: path, errno: .current) }
         self.fd = fd
         target = path
-        temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        self.temporary = temporary
+        InterruptCleanup.remove(temporary)
     }
 
     /// Writes all of `bytes`.
@@ -165,13 +168,40 @@ struct CipherOutput: ~Copyable {
         if fsync(fd) != 0 { throw .io(operation: "write", path: target, errno: .current) }
         if rename(temporary, target) != 0 { throw .io(operation: "rename to", path: target, errno: .current) }
         committed = true
+        InterruptCleanup.disarm()
     }
 
     deinit {
         guard let temporary else { return }
+        InterruptCleanup.disarm()
         close(fd)
         if !committed { unlink(temporary) }
     }
+}
+
+/// Removes the temporary output file when SIGINT, SIGTERM or SIGHUP ends the process before it was renamed
+/// into place (`signal`, `unlink` — async-signal-safe), then dies of the same signal.
+enum InterruptCleanup {
+    /// Address of the `strdup`ed path the handler unlinks; 0 when disarmed. The string is never freed: a
+    /// handler running on another thread may still be reading it.
+    private static let path = Atomic<Int>(0)
+
+    /// Arms the handler for `temporary`.
+    static func remove(_ temporary: String) {
+        path.store(Int(bitPattern: strdup(temporary)), ordering: .releasing)
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig) { sig in
+                if let file = UnsafePointer<CChar>(bitPattern: InterruptCleanup.path.load(ordering: .acquiring)) {
+                    unlink(file)
+                }
+                signal(sig, SIG_DFL)
+                raise(sig)
+            }
+        }
+    }
+
+    /// Nothing to remove any more (renamed into place, or removed by the normal path).
+    static func disarm() { path.store(0, ordering: .releasing) }
 }
 
 /// Progress on stderr for runs longer than a second, only when stderr is a terminal.

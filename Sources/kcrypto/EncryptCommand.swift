@@ -49,7 +49,7 @@ struct CipherOptions: ParsableArguments {
         Streams in 1 MiB requests (constant memory), carrying the IV between requests for cbc, ctr and \
         chacha20; ecb needs no IV. Algorithms whose IV cannot be carried (xts, cts, rfc3686, …) are processed \
         as one request, so their input is limited (16 MiB; 64 KiB on the kernel engine). With -o the output is \
-        written to a temporary file renamed into place on success and removed on failure.
+        written to a temporary file renamed into place on success and removed on failure or SIGINT/SIGTERM/SIGHUP.
         """
 
     @Option(name: [.short, .long], help: "Kernel algorithm name, e.g. 'cbc(aes)', 'ctr(aes)', 'ecb(aes)', 'xts(aes)', 'chacha20'.")

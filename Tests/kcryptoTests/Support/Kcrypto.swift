@@ -41,28 +41,41 @@ enum KcryptoProcess {
         let errURL = directory.appendingPathComponent("stderr")
         try #require(FileManager.default.createFile(atPath: outURL.path, contents: nil))
         try #require(FileManager.default.createFile(atPath: errURL.path, contents: nil))
+        let pid = try launch(executable, arguments, stdin: stdin ?? "/dev/null", stdout: outURL.path,
+                             stderr: errURL.path, files: files)
+        let status = wait(pid)
+        let stdoutData = try Data(contentsOf: outURL)
+        return Output(status: status, stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self),
+                      stdoutBytes: [UInt8](stdoutData))
+    }
+
+    /// Starts `executable` with stdin opened from `stdin` (`stdinFlags`), stdout and stderr written to the given
+    /// paths and `files` opened read-only as more descriptors; returns its pid without waiting.
+    static func launch(_ executable: String, _ arguments: [String], stdin: String, stdinFlags: Int32 = O_RDONLY,
+                       stdout: String, stderr: String, files: [Int32: String] = [:]) throws -> pid_t {
         // posix_spawn + waitpid, not Foundation's Process: inside the test VM Process waits forever after
         // "Could not create wakeup socket pair for CFSocket".
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, stdin ?? "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outURL.path, O_WRONLY | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errURL.path, O_WRONLY | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, stdinFlags, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         for (fd, path) in files { posix_spawn_file_actions_addopen(&actions, fd, path, O_RDONLY, 0) }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid = pid_t()
         let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         try #require(rc == 0, "posix_spawn failed: \(rc)")
+        return pid
+    }
+
+    /// Waits for `pid` (`waitpid`): its exit status, or 128 + the signal that ended it.
+    static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exited = (status & 0x7f) == 0
-        let stdoutData = try Data(contentsOf: outURL)
-        return Output(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f),
-                      stdout: String(decoding: stdoutData, as: UTF8.self),
-                      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self),
-                      stdoutBytes: [UInt8](stdoutData))
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }
 
