@@ -117,8 +117,41 @@ enum AFALG {
         }
     }
 
-    private static func align(_ n: Int) -> Int {
+    static func align(_ n: Int) -> Int {
         let a = MemoryLayout<Int>.size
         return (n + a - 1) & ~(a - 1)
+    }
+}
+
+/// The ALG_SET_OP + ALG_SET_IV control messages of one op socket. The headers are written once; a request only
+/// stores its operation word and copies its IV (`ivSize` bytes, checked by `Transform.validate`).
+final class AFALGControl {
+    /// The control buffer passed to `sendmsg` with a request's first data.
+    let bytes: UnsafeMutableRawBufferPointer
+    private let ivSize: Int
+    /// Where ALG_SET_OP's operation word and ALG_SET_IV's IV bytes sit (`CMSG_DATA` offsets).
+    private let operationOffset: Int
+    private let ivOffset: Int
+
+    init(ivSize: Int) {
+        self.ivSize = ivSize
+        let size = AFALG.controlSpace(4) + (ivSize > 0 ? AFALG.controlSpace(4 + ivSize) : 0)
+        bytes = .allocate(byteCount: size, alignment: 8)
+        bytes.initializeMemory(as: UInt8.self, repeating: 0)
+        let header = AFALG.align(MemoryLayout<cmsghdr>.size)
+        operationOffset = header
+        ivOffset = AFALG.controlSpace(4) + header + 4
+        let zeros = [UInt8](repeating: 0, count: ivSize)
+        zeros.withUnsafeBytes { AFALG.writeControl(bytes, operation: .encrypt, iv: $0) }
+    }
+
+    deinit { bytes.deallocate() }
+
+    /// Sets the operation and the IV for the next request.
+    func set(_ operation: CipherOperation, iv: UnsafeRawBufferPointer) {
+        let base = bytes.baseAddress!
+        (base + operationOffset).storeBytes(
+            of: UInt32(operation == .encrypt ? ALG_OP_ENCRYPT : ALG_OP_DECRYPT), as: UInt32.self)
+        if ivSize > 0 { (base + ivOffset).copyMemory(from: iv.baseAddress!, byteCount: min(ivSize, iv.count)) }
     }
 }

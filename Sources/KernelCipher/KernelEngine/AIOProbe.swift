@@ -60,8 +60,8 @@ public enum AIOProbe {
         var output = [UInt8](repeating: 0, count: size)
         var later = 0
         for attempt in 0..<attempts {
-            iv.withUnsafeBytes { AFALG.writeControl(slot.control, operation: .encrypt, iv: $0) }
-            let sent = input.withUnsafeBytes { AFALG.send(op, data: $0, control: slot.control, more: false) }
+            iv.withUnsafeBytes { slot.control.set(.encrypt, iv: $0) }
+            let sent = input.withUnsafeBytes { AFALG.send(op, data: $0, control: slot.control.bytes, more: false) }
             guard case .success = sent else { return refused("sendmsg failed") }
             let submitted = output.withUnsafeMutableBytes { buffer -> Int in
                 var block = iocb()

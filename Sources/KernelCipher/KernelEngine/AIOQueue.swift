@@ -111,7 +111,7 @@ final class AIOQueue: @unchecked Sendable {
                 flight.output = .allocate(byteCount: max(flight.total, 1), alignment: 16)
                 flight.ownsOutput = true
             }
-            job.iv.withUnsafeBytes { AFALG.writeControl(flight.slot.control, operation: job.operation, iv: $0) }
+            job.iv.withUnsafeBytes { flight.slot.control.set(job.operation, iv: $0) }
             if drive(flight, result: nil) { return }
             next = finish(flight)
         }
@@ -165,7 +165,7 @@ final class AIOQueue: @unchecked Sendable {
             var sent = start
             repeat {
                 let part = UnsafeRawBufferPointer(rebasing: input[sent..<end])
-                switch AFALG.send(flight.slot.fd, data: part, control: flight.control ? flight.slot.control : nil,
+                switch AFALG.send(flight.slot.fd, data: part, control: flight.control ? flight.slot.control.bytes : nil,
                                   more: end < flight.total) {
                 case .success(let n): sent += n
                 case .failure(let errno): return .kernel(operation: "sendmsg", errno: errno)

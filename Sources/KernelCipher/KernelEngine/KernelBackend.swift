@@ -98,47 +98,42 @@ final class KernelBackend: CipherBackend {
 final class KernelSlot: CipherSlot {
     let fd: CInt
     private let chains: Bool
-    /// Control-message buffer (ALG_SET_OP + ALG_SET_IV) reused for every request on this socket.
-    let control: UnsafeMutableRawBufferPointer
+    /// Control messages (ALG_SET_OP + ALG_SET_IV) reused for every request on this socket.
+    let control: AFALGControl
 
     init(fd: CInt, chains: Bool, ivSize: Int) {
         self.fd = fd
         self.chains = chains
-        let size = AFALG.controlSpace(4) + (ivSize > 0 ? AFALG.controlSpace(4 + ivSize) : 0)
-        control = .allocate(byteCount: size, alignment: 8)
-        control.initializeMemory(as: UInt8.self, repeating: 0)
+        control = AFALGControl(ivSize: ivSize)
     }
 
-    deinit {
-        close(fd)
-        control.deallocate()
-    }
+    deinit { close(fd) }
 
     func run(
         _ operation: CipherOperation, iv: UnsafeRawBufferPointer,
         input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
     ) throws(KernelCipherError) {
-        AFALG.writeControl(control, operation: operation, iv: iv)
-        let chunk = KernelBackend.chunk
+        control.set(operation, iv: iv)
+        let total = input.count
+        var controlBytes: UnsafeMutableRawBufferPointer? = control.bytes
         var offset = 0
-        var first = true
         repeat {
-            let n = min(chunk, input.count - offset)
-            let last = offset + n == input.count
-            let piece = UnsafeRawBufferPointer(rebasing: input[offset..<offset + n])
+            // One round: the control messages go with the first data only, so the kernel chains the IV.
+            let n = min(KernelBackend.chunk, total - offset)
+            let more = offset + n < total
             var sent = 0
-            while sent < n || (first && n == 0) {
-                let part = UnsafeRawBufferPointer(rebasing: piece[sent...])
-                switch AFALG.send(fd, data: part, control: first ? control : nil, more: !last) {
+            repeat {
+                let part = UnsafeRawBufferPointer(start: input.baseAddress.map { $0 + offset + sent }, count: n - sent)
+                switch AFALG.send(fd, data: part, control: controlBytes, more: more) {
                 case .success(let queued): sent += queued
                 case .failure(let errno): throw map(errno, "sendmsg")
                 }
-                first = false
-                if n == 0 { break }
-            }
+                controlBytes = nil
+            } while sent < n
             var produced = 0
             while produced < n {
-                let target = UnsafeMutableRawBufferPointer(rebasing: output[(offset + produced)..<(offset + n)])
+                let target = UnsafeMutableRawBufferPointer(
+                    start: output.baseAddress.map { $0 + offset + produced }, count: n - produced)
                 switch AFALG.receive(fd, into: target) {
                 case .success(0): throw .kernel(operation: "read", errno: .invalidArgument)
                 case .success(let got): produced += got
@@ -146,7 +141,7 @@ final class KernelSlot: CipherSlot {
                 }
             }
             offset += n
-        } while offset < input.count
+        } while offset < total
     }
 
     private func map(_ errno: Errno, _ operation: String) -> KernelCipherError {
