@@ -54,23 +54,27 @@ final class SlotPool: @unchecked Sendable {
     }
 
     /// Returns a slot for reuse; it is freed instead when stale, the pool is full, or released.
-    func checkin(_ lease: Lease) {
+    func checkin(_ lease: consuming Lease) {
         guard isCurrent(lease) else { return }
+        let generation = lease.generation
+        // The caller's reference moves into the hot cell (no extra retain/release pair on the fast path).
         let parked = Unmanaged.passRetained(lease)
         if hot.compareExchange(expected: nil, desired: parked, ordering: .sequentiallyConsistent).exchanged {
             // A flush may have run between the check and the park: take the slot back out if it went stale.
-            if !isCurrent(lease) { hot.exchange(nil, ordering: .sequentiallyConsistent)?.release() }
+            if !isCurrent(generation) { hot.exchange(nil, ordering: .sequentiallyConsistent)?.release() }
             return
         }
-        parked.release()
+        let lease = parked.takeRetainedValue()
         lock.withLock { s in
             if isCurrent(lease) && s.idle.count < keepIdle - 1 { s.idle.append(lease) }
         }
     }
 
-    private func isCurrent(_ lease: Lease) -> Bool {
+    private func isCurrent(_ lease: Lease) -> Bool { isCurrent(lease.generation) }
+
+    private func isCurrent(_ leaseGeneration: Int) -> Bool {
         !released.load(ordering: .sequentiallyConsistent)
-            && lease.generation == generation.load(ordering: .sequentiallyConsistent)
+            && leaseGeneration == generation.load(ordering: .sequentiallyConsistent)
     }
 
     /// Frees every idle slot and starts a new key generation; returns the slots to free outside the lock.

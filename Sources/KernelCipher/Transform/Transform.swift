@@ -51,9 +51,12 @@ public final class Transform: Sendable {
     let requests: RequestDispatcher
     private let state = Mutex(State())
     private struct State { var key: SecureBytes?; var released = false }
-    /// Lock-free copies of `state.key != nil` and `state.released` for the per-request check in `validate`.
-    private let keyedFlag = Atomic<Bool>(false)
-    private let releasedFlag = Atomic<Bool>(false)
+    /// Lock-free copy of `state` for the per-request check in `validate`: 0 = keyed and usable, else
+    /// `Gate.noKey` and/or `Gate.released` — one atomic load per request.
+    private let gate = Atomic<Int>(Gate.noKey)
+    private enum Gate { static let noKey = 1, released = 2 }
+    /// `blockSize - 1` when inputs must be whole blocks of a power-of-two size (a mask instead of a division).
+    private let blockMask: Int
 
     /// Allocates a transform for a kernel algorithm name (`crypto_alloc_skcipher`, formerly
     /// `crypto_alloc_ablkcipher`), on the preferred engine.
@@ -66,6 +69,8 @@ public final class Transform: Sendable {
         self.selection = selection
         self.properties = backend.properties
         self.inputLimit = backend.maximumInput?.limit ?? Int.max
+        let block = backend.properties.blockSize
+        self.blockMask = backend.properties.requiresBlockMultiple && block > 1 && block & (block - 1) == 0 ? block - 1 : 0
         self.options = options
         self.asyncInlineLimit = options.asyncInlineLimit ?? backend.defaultAsyncInlineLimit
         let slots = SlotPool(backend: backend, keepIdle: options.maxInFlight)
@@ -114,7 +119,7 @@ public final class Transform: Sendable {
         }
         let old = state.withLock { s -> SecureBytes? in
             defer { s.key = secure }
-            keyedFlag.store(true, ordering: .releasing)
+            gate.bitwiseAnd(~Gate.noKey, ordering: .releasing)
             return s.key
         }
         if let old, old !== secure { old.wipe() }
@@ -130,7 +135,7 @@ public final class Transform: Sendable {
         let key = state.withLock { s -> SecureBytes?? in
             if s.released { return .none }
             s.released = true
-            releasedFlag.store(true, ordering: .releasing)
+            gate.bitwiseOr(Gate.released, ordering: .releasing)
             return .some(s.key)
         }
         guard case .some(let storedKey) = key else { return }
@@ -141,18 +146,20 @@ public final class Transform: Sendable {
     }
 
     /// True once `release()` ran.
-    public var isReleased: Bool { releasedFlag.load(ordering: .acquiring) }
+    public var isReleased: Bool { gate.load(ordering: .acquiring) & Gate.released != 0 }
 
     /// Checks a request's shape against the algorithm before it runs.
     func validate(ivCount: Int, inputCount: Int, outputCount: Int) throws(KernelCipherError) {
-        if releasedFlag.load(ordering: .acquiring) { throw .transformReleased }
-        if !keyedFlag.load(ordering: .acquiring) { throw .keyNotSet }
+        let gate = gate.load(ordering: .acquiring)
+        if gate != 0 { throw gate & Gate.released != 0 ? .transformReleased : .keyNotSet }
         if ivCount != properties.ivSize { throw .invalidIVLength(ivCount, expected: properties.ivSize) }
         if outputCount < inputCount { throw .outputTooSmall(length: outputCount, needed: inputCount) }
         if inputCount < properties.minimumInput {
             throw .inputTooShort(length: inputCount, minimum: properties.minimumInput)
         }
-        if properties.requiresBlockMultiple && inputCount % properties.blockSize != 0 {
+        if inputCount & blockMask != 0
+            || (blockMask == 0 && properties.requiresBlockMultiple && inputCount % properties.blockSize != 0)
+        {
             throw .inputNotBlockMultiple(length: inputCount, blockSize: properties.blockSize)
         }
         if inputCount > inputLimit, let (limit, reason) = backend.maximumInput {

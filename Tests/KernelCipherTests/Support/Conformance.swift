@@ -73,6 +73,19 @@ enum Conformance {
         tfm.release()
         #expect(throws: KernelCipherError.transformReleased) { try tfm.encrypt([UInt8](repeating: 0, count: 16), iv: key) }
         #expect(throws: KernelCipherError.transformReleased) { try tfm.setKey(key) }
+        let neverKeyed = try makeTransform("cbc(aes)", engine)
+        neverKeyed.release()
+        #expect(neverKeyed.isReleased)
+        #expect(throws: KernelCipherError.transformReleased, "released wins over no key") {
+            try neverKeyed.encrypt([UInt8](repeating: 0, count: 16), iv: key)
+        }
+        if Transform.isAvailable("cbc(des3_ede)", engine: engine == .kernel ? .kernel : .software) {
+            let des3 = try makeTransform("cbc(des3_ede)", engine, key: (0..<24).map { UInt8($0 * 11) })
+            #expect(throws: KernelCipherError.inputNotBlockMultiple(length: 12, blockSize: 8)) {
+                try des3.encrypt([UInt8](repeating: 0, count: 12), iv: [UInt8](repeating: 0, count: 8))
+            }
+            #expect(try des3.encrypt([UInt8](repeating: 0, count: 24), iv: [UInt8](repeating: 0, count: 8)).count == 24)
+        }
 
         #expect(throws: KernelCipherError.algorithmNotFound("nosuch(aes)", engine: engine == .kernel ? .kernel : .software)) {
             try Transform("nosuch(aes)", engine: engine)
