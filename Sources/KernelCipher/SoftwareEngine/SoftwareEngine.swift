@@ -67,6 +67,8 @@ final class EVPSlot: CipherSlot {
     private var encryptContext: OpaquePointer?
     private var decryptContext: OpaquePointer?
     private var counterBlock = [UInt8](repeating: 0, count: 16)
+    /// `algorithm.layout == .rfc3686`, read once (the per-request path checks it).
+    private let isRFC3686: Bool
 
     init(algorithm: SoftwareAlgorithm, key: SecureBytes) throws(KernelCipherError) {
         let evpKeyLength = algorithm.evpKeyLength(key.count)
@@ -76,7 +78,8 @@ final class EVPSlot: CipherSlot {
         self.algorithm = algorithm
         self.cipher = cipher
         self.key = key
-        if algorithm.layout == .rfc3686 {
+        self.isRFC3686 = algorithm.layout == .rfc3686
+        if isRFC3686 {
             key.withUnsafeBytes { bytes in
                 for i in 0..<4 { counterBlock[i] = bytes[evpKeyLength + i] }
             }
@@ -120,7 +123,7 @@ final class EVPSlot: CipherSlot {
     ) throws(KernelCipherError) {
         let ctx = try context(for: operation)
         let ok: Int32
-        if algorithm.layout == .rfc3686 {
+        if isRFC3686 {
             for i in 0..<8 { counterBlock[4 + i] = iv[i] }
             ok = counterBlock.withUnsafeBytes { EVP_CipherInit_ex2(ctx, nil, nil, $0.baseAddress, -1, nil) }
         } else {
@@ -130,9 +133,17 @@ final class EVPSlot: CipherSlot {
         guard input.count > 0 else { return }
         let inBase = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let outBase = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        // EVP lengths are Int32: feed large inputs in pieces; the context chains the IV between them.
-        let piece = algorithm.singleShot ? input.count : 1 << 30
         var done = 0
+        if input.count <= 1 << 30 {
+            // One update (every request up to 1 GiB).
+            var written: Int32 = 0
+            guard EVP_CipherUpdate(ctx, outBase, &written, inBase, Int32(truncatingIfNeeded: input.count)) == 1,
+                  Int(written) == input.count
+            else { throw openSSLError("EVP_CipherUpdate") }
+            done = input.count
+        }
+        // EVP lengths are Int32: feed larger inputs in pieces; the context chains the IV between them.
+        let piece = algorithm.singleShot ? input.count : 1 << 30
         while done < input.count {
             let n = min(piece, input.count - done)
             var written: Int32 = 0

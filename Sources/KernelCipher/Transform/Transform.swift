@@ -175,6 +175,6 @@ public final class Transform: Sendable {
         try validate(ivCount: iv.count, inputCount: input.count, outputCount: output.count)
         let lease = try slots.checkout()
         defer { slots.checkin(lease) }
-        try lease.slot.run(operation, iv: iv, input: input, output: output)
+        try lease.run(operation, iv: iv, input: input, output: output)
     }
 }
