@@ -142,7 +142,7 @@ struct CipherOutput: ~Copyable {
         target = path
         let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         self.temporary = temporary
-        InterruptCleanup.remove(temporary)
+        InterruptCleanup.arm(removing: temporary)
     }
 
     /// Writes all of `bytes`.
@@ -187,7 +187,7 @@ enum InterruptCleanup {
     private static let path = Atomic<Int>(0)
 
     /// Arms the handler for `temporary`.
-    static func remove(_ temporary: String) {
+    static func arm(removing temporary: String) {
         path.store(Int(bitPattern: strdup(temporary)), ordering: .releasing)
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig) { sig in

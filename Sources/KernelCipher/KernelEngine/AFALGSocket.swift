@@ -89,32 +89,17 @@ enum AFALG {
         align(MemoryLayout<cmsghdr>.size) + align(payload)
     }
 
-    /// Writes the ALG_SET_OP (and, when `iv` is non-empty, ALG_SET_IV) control messages into `buffer`
-    /// (which is `controlSpace(4) + controlSpace(4 + iv.count)` bytes, zeroed).
-    static func writeControl(
-        _ buffer: UnsafeMutableRawBufferPointer, operation: CipherOperation, iv: UnsafeRawBufferPointer
-    ) {
-        let header = MemoryLayout<cmsghdr>.size
-        var offset = 0
-        func put(type: CInt, payload: Int, _ fill: (UnsafeMutableRawPointer) -> Void) {
-            let base = buffer.baseAddress! + offset
-            var cmsg = cmsghdr()
-            cmsg.cmsg_len = header + payload
-            cmsg.cmsg_level = SOL_ALG
-            cmsg.cmsg_type = type
-            base.storeBytes(of: cmsg, as: cmsghdr.self)
-            fill(base + align(header))
-            offset += controlSpace(payload)
-        }
-        put(type: ALG_SET_OP, payload: 4) {
-            $0.storeBytes(of: UInt32(operation == .encrypt ? ALG_OP_ENCRYPT : ALG_OP_DECRYPT), as: UInt32.self)
-        }
-        if iv.count > 0 {
-            put(type: ALG_SET_IV, payload: 4 + iv.count) {
-                $0.storeBytes(of: UInt32(iv.count), as: UInt32.self)
-                ($0 + 4).copyMemory(from: iv.baseAddress!, byteCount: iv.count)
-            }
-        }
+    /// Writes a `cmsghdr` (SOL_ALG, `type`, `payload` bytes) at `offset` in `buffer`; returns where its data
+    /// goes (`CMSG_DATA`). The message occupies `controlSpace(payload)` bytes.
+    static func putControlHeader(
+        _ buffer: UnsafeMutableRawBufferPointer, at offset: Int, type: CInt, payload: Int
+    ) -> Int {
+        var cmsg = cmsghdr()
+        cmsg.cmsg_len = MemoryLayout<cmsghdr>.size + payload
+        cmsg.cmsg_level = SOL_ALG
+        cmsg.cmsg_type = type
+        (buffer.baseAddress! + offset).storeBytes(of: cmsg, as: cmsghdr.self)
+        return offset + align(MemoryLayout<cmsghdr>.size)
     }
 
     static func align(_ n: Int) -> Int {
@@ -138,11 +123,15 @@ final class AFALGControl {
         let size = AFALG.controlSpace(4) + (ivSize > 0 ? AFALG.controlSpace(4 + ivSize) : 0)
         bytes = .allocate(byteCount: size, alignment: 8)
         bytes.initializeMemory(as: UInt8.self, repeating: 0)
-        let header = AFALG.align(MemoryLayout<cmsghdr>.size)
-        operationOffset = header
-        ivOffset = AFALG.controlSpace(4) + header + 4
-        let zeros = [UInt8](repeating: 0, count: ivSize)
-        zeros.withUnsafeBytes { AFALG.writeControl(bytes, operation: .encrypt, iv: $0) }
+        operationOffset = AFALG.putControlHeader(bytes, at: 0, type: ALG_SET_OP, payload: 4)
+        if ivSize > 0 {
+            // struct af_alg_iv: a 32-bit length, then the IV bytes.
+            let data = AFALG.putControlHeader(bytes, at: AFALG.controlSpace(4), type: ALG_SET_IV, payload: 4 + ivSize)
+            (bytes.baseAddress! + data).storeBytes(of: UInt32(ivSize), as: UInt32.self)
+            ivOffset = data + 4
+        } else {
+            ivOffset = 0
+        }
     }
 
     deinit { bytes.deallocate() }
