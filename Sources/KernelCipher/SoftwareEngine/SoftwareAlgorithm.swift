@@ -21,7 +21,7 @@ struct SoftwareAlgorithm: Sendable {
     /// The whole message must go through one `EVP_CipherUpdate` (xts, cts).
     let singleShot: Bool
     /// OpenSSL parameter: CTS variant (the kernel's cts is CBC-CS3).
-    let ctsMode: String?
+    let ctsMode: StaticString?
     /// Largest input per request, with the reason (OpenSSL XTS refuses data units over 2^20 blocks).
     let maximumInput: (limit: Int, reason: String)?
     /// The EVP cipher name for a key length (after layout conversion).

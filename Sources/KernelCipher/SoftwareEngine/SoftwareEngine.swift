@@ -35,49 +35,54 @@ final class SoftwareBackend: CipherBackend {
     /// EVP calls are pure CPU work (1 MiB takes ≤ about 1 ms here), so async calls up to 1 MiB stay inline.
     let defaultAsyncInlineLimit = 1 << 20
 
+    /// Keys a throw-away slot first, so a refused key (e.g. XTS with equal halves) fails here, like the kernel's
+    /// setkey. The previous key is not wiped here: a `makeSlot` on another thread may still be keying from it.
+    /// Its storage is zeroized when the last reference goes (`SecureBytes.deinit`).
     func setKey(_ newKey: SecureBytes) throws(KernelCipherError) {
-        // Key it once now so a refused key (e.g. XTS with equal halves) fails at setKey, like the kernel.
-        _ = try EVPSlot(algorithm: algorithm, key: newKey).context(for: .encrypt)
-        let old = key.withLock { current -> SecureBytes? in
-            let old = current
-            current = newKey
-            return old
-        }
-        old?.wipe()
+        _ = try EVPSlot(algorithm: algorithm, key: newKey)
+        key.withLock { $0 = newKey }
     }
 
+    /// A slot keyed (both directions) from the current key; the slot keeps no reference to the key storage.
     func makeSlot() throws(KernelCipherError) -> any CipherSlot {
         guard let current = key.withLock({ $0 }) else { throw .keyNotSet }
         return try EVPSlot(algorithm: algorithm, key: current)
     }
 
+    /// Drops the key reference; the storage is zeroized once no slot creation still reads it.
     func release() {
-        key.withLock { current in
-            current?.wipe()
-            current = nil
-        }
+        key.withLock { $0 = nil }
     }
 }
 
-/// One op slot of the software engine: lazily created, keyed encrypt/decrypt EVP contexts.
+/// One op slot of the software engine: an encrypt and a decrypt EVP context, both keyed when the slot is made
+/// (`EVP_CipherInit_ex2`). The slot holds no key storage afterwards: the key schedules live in the contexts,
+/// which `EVP_CIPHER_CTX_free` cleanses, so a re-key or release elsewhere cannot change what a slot encrypts with.
 final class EVPSlot: CipherSlot {
     private let algorithm: SoftwareAlgorithm
-    private let cipher: OpaquePointer
-    private let key: SecureBytes
-    private var encryptContext: OpaquePointer?
-    private var decryptContext: OpaquePointer?
+    private let encryptContext: OpaquePointer
+    private let decryptContext: OpaquePointer
     private var counterBlock = [UInt8](repeating: 0, count: 16)
     /// `algorithm.layout == .rfc3686`, read once (the per-request path checks it).
     private let isRFC3686: Bool
 
+    /// Keys both directions from `key` (`EVP_CIPHER_CTX_new`, `EVP_CipherInit_ex2`); reads `key` only here.
     init(algorithm: SoftwareAlgorithm, key: SecureBytes) throws(KernelCipherError) {
         let evpKeyLength = algorithm.evpKeyLength(key.count)
         guard let cipher = EVPCipherCache.cipher(named: algorithm.evpName(evpKeyLength)) else {
             throw .algorithmNotFound(algorithm.name, engine: .software)
         }
+        let encrypt = try Self.keyedContext(algorithm, cipher, key, encrypt: true)
+        let decrypt: OpaquePointer
+        do throws(KernelCipherError) {
+            decrypt = try Self.keyedContext(algorithm, cipher, key, encrypt: false)
+        } catch {
+            EVP_CIPHER_CTX_free(encrypt)
+            throw error
+        }
         self.algorithm = algorithm
-        self.cipher = cipher
-        self.key = key
+        self.encryptContext = encrypt
+        self.decryptContext = decrypt
         self.isRFC3686 = algorithm.layout == .rfc3686
         if isRFC3686 {
             key.withUnsafeBytes { bytes in
@@ -94,14 +99,14 @@ final class EVPSlot: CipherSlot {
         counterBlock.withUnsafeMutableBytes { cleanse($0) }
     }
 
-    /// The keyed context for one direction, created on first use (`EVP_CipherInit_ex2` with the key).
-    func context(for operation: CipherOperation) throws(KernelCipherError) -> OpaquePointer {
-        if let existing = operation == .encrypt ? encryptContext : decryptContext { return existing }
+    /// A new context keyed for one direction (`EVP_CIPHER_CTX_new`, `EVP_CipherInit_ex2`, no padding).
+    private static func keyedContext(
+        _ algorithm: SoftwareAlgorithm, _ cipher: OpaquePointer, _ key: SecureBytes, encrypt: Bool
+    ) throws(KernelCipherError) -> OpaquePointer {
         guard let ctx = EVP_CIPHER_CTX_new() else { throw openSSLError("EVP_CIPHER_CTX_new") }
-        let enc: Int32 = operation == .encrypt ? 1 : 0
         let ok = key.withUnsafeBytes { keyBytes in
-            withCipherParams { params in
-                EVP_CipherInit_ex2(ctx, cipher, keyBytes.baseAddress, nil, enc, params)
+            withCipherParams(algorithm) { params in
+                EVP_CipherInit_ex2(ctx, cipher, keyBytes.baseAddress, nil, encrypt ? 1 : 0, params)
             }
         }
         guard ok == 1 else {
@@ -113,7 +118,6 @@ final class EVPSlot: CipherSlot {
             throw .software(operation: "EVP_CipherInit_ex2", detail: detail)
         }
         EVP_CIPHER_CTX_set_padding(ctx, 0)
-        if operation == .encrypt { encryptContext = ctx } else { decryptContext = ctx }
         return ctx
     }
 
@@ -121,7 +125,7 @@ final class EVPSlot: CipherSlot {
         _ operation: CipherOperation, iv: UnsafeRawBufferPointer,
         input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
     ) throws(KernelCipherError) {
-        let ctx = try context(for: operation)
+        let ctx = operation == .encrypt ? encryptContext : decryptContext
         let ok: Int32
         if isRFC3686 {
             for i in 0..<8 { counterBlock[4 + i] = iv[i] }
@@ -160,16 +164,27 @@ final class EVPSlot: CipherSlot {
     }
 
     /// Builds the OSSL_PARAM list for the cipher (the CTS variant) and runs `body` with it.
-    private func withCipherParams(_ body: (UnsafePointer<OSSL_PARAM>?) -> Int32) -> Int32 {
+    /// OpenSSL keeps the parameter's key and value pointers while `EVP_CipherInit_ex2` runs (OSSL_PARAM_locate
+    /// compares keys with strcmp), so both are static strings in the binary, never temporaries bridged from a
+    /// `String` (a temporary C string died before OpenSSL read it: issue 10 item 7b, found by ASan).
+    private static func withCipherParams(
+        _ algorithm: SoftwareAlgorithm, _ body: (UnsafePointer<OSSL_PARAM>?) -> Int32
+    ) -> Int32 {
         guard let mode = algorithm.ctsMode else { return body(nil) }
-        return mode.withCString { modePointer in
-            var params = [
-                OSSL_PARAM_construct_utf8_string("cts_mode", UnsafeMutablePointer(mutating: modePointer), 0),
-                OSSL_PARAM_construct_end(),
-            ]
-            return params.withUnsafeMutableBufferPointer { body($0.baseAddress) }
-        }
+        var params = [
+            OSSL_PARAM_construct_utf8_string(cString(ctsModeKey), UnsafeMutablePointer(mutating: cString(mode)), 0),
+            OSSL_PARAM_construct_end(),
+        ]
+        return params.withUnsafeMutableBufferPointer { body($0.baseAddress) }
     }
+
+    /// `OSSL_CIPHER_PARAM_CTS_MODE`, as a static C string.
+    private static let ctsModeKey: StaticString = "cts_mode"
+}
+
+/// The NUL-terminated bytes of a static string, valid for the life of the process.
+func cString(_ string: StaticString) -> UnsafePointer<CChar> {
+    UnsafeRawPointer(string.utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
 /// Zeroes a buffer so the compiler cannot elide it (`OPENSSL_cleanse`).

@@ -98,9 +98,12 @@ public final class Transform: Sendable {
     /// The implementation bound: a kernel driver name (e.g. `cbc-aes-aesni`) or `openssl:<cipher>`.
     public var driver: String { properties.driver }
 
-    /// Sets the key (`crypto_skcipher_setkey`). The transform keeps no Swift copy longer than its engine needs
-    /// (the kernel engine wipes its copy once the kernel holds the key), and zeroizes every copy on release or
-    /// re-key. Re-keying while requests are in flight fails on the kernel engine (`.kernel(…, EBUSY)`).
+    /// Sets the key (`crypto_skcipher_setkey`). Every request runs under either the previous key or this one,
+    /// never anything else; requests started after `setKey` returns use this one. The transform keeps no Swift
+    /// copy longer than its engine needs (the kernel engine wipes its copy once the kernel holds the key; the
+    /// software engine keys each EVP context pair when it creates it), and a replaced or released key's storage is
+    /// zeroized as soon as nothing can read it any more (reference counted, as swift-crypto's `SecureBytes`).
+    /// Re-keying while requests are in flight fails on the kernel engine (`.kernel(…, EBUSY)`).
     public func setKey(_ key: some ContiguousBytes) throws(KernelCipherError) {
         let secure = key.withUnsafeBytes { SecureBytes(copying: $0) }
         guard properties.keySizes.contains(secure.count) else {
@@ -117,32 +120,34 @@ public final class Transform: Sendable {
             secure.wipe()
             throw error
         }
-        let old = state.withLock { s -> SecureBytes? in
-            defer { s.key = secure }
+        // Slots made between the flush above and the new key (still under the previous one) go stale here, so
+        // no request that starts after this call returns runs under the previous key.
+        _ = slots.flush()
+        // The previous storage is released, not wiped: another thread may still be keying a slot from it.
+        state.withLock { s in
+            s.key = secure
             gate.bitwiseAnd(~Gate.noKey, ordering: .releasing)
-            return s.key
         }
-        if let old, old !== secure { old.wipe() }
     }
 
     /// The key storage, for zeroization tests.
     var keyStorage: SecureBytes? { state.withLock { $0.key } }
 
     /// Releases the transform (`crypto_free_skcipher`): queued requests fail with `.transformReleased`, running
-    /// ones finish, op sockets / EVP contexts are freed, and every key copy in this process is zeroized.
-    /// Idempotent; also runs on deinit.
+    /// ones finish, op sockets / EVP contexts are freed, and every key copy in this process is zeroized once the
+    /// requests still running are done. Idempotent; also runs on deinit.
     public func release() {
-        let key = state.withLock { s -> SecureBytes?? in
-            if s.released { return .none }
+        let released = state.withLock { s -> Bool in
+            if s.released { return false }
             s.released = true
+            s.key = nil
             gate.bitwiseOr(Gate.released, ordering: .releasing)
-            return .some(s.key)
+            return true
         }
-        guard case .some(let storedKey) = key else { return }
+        guard released else { return }
         requests.release()
         slots.flush(releasing: true)
         backend.release()
-        storedKey?.wipe()
     }
 
     /// True once `release()` ran.
