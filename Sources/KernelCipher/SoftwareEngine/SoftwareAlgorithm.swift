@@ -9,6 +9,9 @@ struct SoftwareAlgorithm: Sendable {
         case direct
         /// rfc3686(ctr(aes)): key = AES key ‖ 4-byte nonce; IV (8 bytes) → nonce ‖ IV ‖ 0x00000001.
         case rfc3686
+        /// chacha20: IV = 32-bit block counter (little endian) ‖ 96-bit nonce; the counter wraps to 0 and the nonce
+        /// stays (the kernel's rule; OpenSSL alone would carry into the nonce).
+        case chacha20
     }
 
     let name: String
@@ -77,7 +80,7 @@ struct SoftwareAlgorithm: Sendable {
             evpName: { "AES-\($0 * 8)-CTR" }),
         "chacha20": SoftwareAlgorithm(
             name: "chacha20", keySizes: [32], ivSize: 16, blockSize: 1, requiresBlockMultiple: false,
-            minimumInput: 0, layout: .direct, singleShot: false, ctsMode: nil, maximumInput: nil,
+            minimumInput: 0, layout: .chacha20, singleShot: false, ctsMode: nil, maximumInput: nil,
             evpName: { _ in "ChaCha20" }),
     ]
 

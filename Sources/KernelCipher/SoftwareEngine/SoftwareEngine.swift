@@ -65,6 +65,8 @@ final class EVPSlot: CipherSlot {
     private var counterBlock = [UInt8](repeating: 0, count: 16)
     /// `algorithm.layout == .rfc3686`, read once (the per-request path checks it).
     private let isRFC3686: Bool
+    /// `algorithm.layout == .chacha20`: the block counter wraps at 32 bits, as in the kernel.
+    private let isChaCha20: Bool
 
     /// Keys both directions from `key` (`EVP_CIPHER_CTX_new`, `EVP_CipherInit_ex2`); reads `key` only here.
     init(algorithm: SoftwareAlgorithm, key: SecureBytes) throws(KernelCipherError) {
@@ -84,6 +86,7 @@ final class EVPSlot: CipherSlot {
         self.encryptContext = encrypt
         self.decryptContext = decrypt
         self.isRFC3686 = algorithm.layout == .rfc3686
+        self.isChaCha20 = algorithm.layout == .chacha20
         if isRFC3686 {
             key.withUnsafeBytes { bytes in
                 for i in 0..<4 { counterBlock[i] = bytes[evpKeyLength + i] }
@@ -137,6 +140,14 @@ final class EVPSlot: CipherSlot {
         guard input.count > 0 else { return }
         let inBase = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let outBase = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        if isChaCha20 {
+            // Bytes until the 32-bit block counter (IV bytes 0..3, little endian) wraps.
+            let counter = UInt32(littleEndian: iv.loadUnaligned(as: UInt32.self))
+            let beforeWrap = (Int(UInt32.max - counter) + 1) * 64
+            if input.count > beforeWrap {
+                return try runAcrossCounterWrap(ctx, iv: iv, inBase, outBase, count: input.count, first: beforeWrap)
+            }
+        }
         var done = 0
         if input.count <= 1 << 30 {
             // One update (every request up to 1 GiB).
@@ -156,6 +167,37 @@ final class EVPSlot: CipherSlot {
                   Int(written) == n
             else { throw openSSLError("EVP_CipherUpdate") }
             done += n
+        }
+        var tail: Int32 = 0
+        guard EVP_CipherFinal_ex(ctx, outBase + done, &tail) == 1, tail == 0 else {
+            throw openSSLError("EVP_CipherFinal_ex")
+        }
+    }
+
+    /// chacha20 past the 32-bit block counter: the kernel wraps the counter to 0 and keeps the nonce, OpenSSL
+    /// carries into the nonce. So the EVP work is split at each wrap (`first` bytes, then every 2^32 blocks) and
+    /// the context re-initialised with counter 0 and the same nonce (`EVP_CipherInit_ex2`, `EVP_CipherUpdate`).
+    private func runAcrossCounterWrap(
+        _ ctx: OpaquePointer, iv: UnsafeRawBufferPointer,
+        _ inBase: UnsafePointer<UInt8>, _ outBase: UnsafeMutablePointer<UInt8>, count: Int, first: Int
+    ) throws(KernelCipherError) {
+        var wrappedIV = [UInt8](iv)
+        for i in 0..<4 { wrappedIV[i] = 0 }
+        var done = 0, segment = first
+        while done < count {
+            if done > 0 {
+                let ok = wrappedIV.withUnsafeBytes { EVP_CipherInit_ex2(ctx, nil, nil, $0.baseAddress, -1, nil) }
+                guard ok == 1 else { throw openSSLError("EVP_CipherInit_ex2") }
+            }
+            let end = min(count, done + segment)
+            while done < end {
+                let n = min(1 << 30, end - done)
+                var written: Int32 = 0
+                guard EVP_CipherUpdate(ctx, outBase + done, &written, inBase + done, Int32(n)) == 1, Int(written) == n
+                else { throw openSSLError("EVP_CipherUpdate") }
+                done += n
+            }
+            segment = 64 << 32
         }
         var tail: Int32 = 0
         guard EVP_CipherFinal_ex(ctx, outBase + done, &tail) == 1, tail == 0 else {
