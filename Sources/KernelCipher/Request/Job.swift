@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A request in flight: what to run, and the exactly-once completion state machine.
 /// created → queued → running → finished, or → finished early by cancellation or release.
@@ -11,7 +10,7 @@ final class Job: Sendable {
     let operation: CipherOperation
     let iv: [UInt8]
     let work: RequestWork
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     init(operation: CipherOperation, iv: [UInt8], work: RequestWork, completion: Completion?) {
         self.operation = operation

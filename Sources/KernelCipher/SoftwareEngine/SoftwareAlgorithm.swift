@@ -1,5 +1,4 @@
 internal import CLibCrypto
-import Synchronization
 
 /// How a kernel algorithm name maps onto an OpenSSL EVP cipher (names and layouts as the kernel has them).
 struct SoftwareAlgorithm: Sendable {
@@ -91,7 +90,7 @@ struct SoftwareAlgorithm: Sendable {
 /// A process-wide cache of fetched `EVP_CIPHER`s (`EVP_CIPHER_fetch` once per name, never freed).
 enum EVPCipherCache {
     private struct Fetched: @unchecked Sendable { let raw: OpaquePointer? }
-    private static let cache = Mutex<[String: Fetched]>([:])
+    private static let cache = LockedValue<[String: Fetched]>([:])
 
     /// The fetched cipher for an EVP name, or nil when the installed OpenSSL lacks it (`EVP_CIPHER_fetch`).
     static func cipher(named name: String) -> OpaquePointer? {

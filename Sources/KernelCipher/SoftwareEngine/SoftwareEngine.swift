@@ -1,5 +1,4 @@
 internal import CLibCrypto
-import Synchronization
 
 /// The software engine: OpenSSL libcrypto's EVP interface, behind the same transform API as the kernel engine.
 /// Each slot owns one encrypt and one decrypt `EVP_CIPHER_CTX`, keyed once, so a request costs only
@@ -8,7 +7,7 @@ final class SoftwareBackend: CipherBackend {
     let kind = EngineKind.software
     let algorithm: SoftwareAlgorithm
     let properties: AlgorithmProperties
-    private let key = Mutex<SecureBytes?>(nil)
+    private let key = LockedValue<SecureBytes?>(nil)
 
     /// Looks the kernel name up in the EVP mapping and checks the installed OpenSSL provides a cipher for it.
     init(algorithm name: String) throws(KernelCipherError) {

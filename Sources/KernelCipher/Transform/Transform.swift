@@ -49,7 +49,7 @@ public final class Transform: Sendable {
     private let inputLimit: Int
     let slots: SlotPool
     let requests: RequestDispatcher
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
     private struct State { var key: SecureBytes?; var released = false }
     /// Lock-free copy of `state` for the per-request check in `validate`: 0 = keyed and usable, else
     /// `Gate.noKey` and/or `Gate.released` — one atomic load per request.

@@ -34,7 +34,7 @@ enum RekeyConformance {
         let tfm = try Conformance.makeTransform("cbc(aes)", engine, key: keyA)
         defer { tfm.release() }
 
-        let outcome = Mutex(Outcome())
+        let outcome = LockedValue(Outcome())
         let running = Atomic<Int>(2)
         let group = DispatchGroup()
         for _ in 0..<2 {

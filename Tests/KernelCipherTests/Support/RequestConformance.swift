@@ -5,9 +5,11 @@ import Testing
 
 /// Request / completion / async checks shared by the software and kernel suites.
 enum RequestConformance {
-    /// Collects completions: per context, how often it was called and the output.
+    /// Collects completions: per context, how often it was called and the output. Completion threads record
+    /// under a pthread mutex (`LockedValue`): ThreadSanitizer cannot see `Synchronization.Mutex`'s contended
+    /// hand-over (a kernel PI futex), so with `Mutex` every sanitizer run reported this table as racing.
     final class Collector: Sendable {
-        let calls = Mutex<[Int: (count: Int, output: Result<[UInt8], KernelCipherError>)]>([:])
+        let calls = LockedValue<[Int: (count: Int, output: Result<[UInt8], KernelCipherError>)]>([:])
         let done = DispatchSemaphore(value: 0)
         func record(_ context: Int, _ result: Result<[UInt8], KernelCipherError>) {
             calls.withLock { table in
