@@ -67,11 +67,12 @@ final class RequestDispatcher: Sendable {
         }
     }
 
-    /// Queues a validated job.
-    func submit(_ job: Job, mayBacklog: Bool) throws(KernelCipherError) {
+    /// Queues a validated job; `.backlogged` when it was accepted beyond the backlog limit (`mayBacklog` only).
+    @discardableResult
+    func submit(_ job: Job, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
         switch try queue() {
-        case .workers(let workers): try workers.submit(job, mayBacklog: mayBacklog)
-        case .aio(let aio): try aio.submit(job, mayBacklog: mayBacklog)
+        case .workers(let workers): return try workers.submit(job, mayBacklog: mayBacklog)
+        case .aio(let aio): return try aio.submit(job, mayBacklog: mayBacklog)
         }
     }
 

@@ -6,7 +6,8 @@ import Musl
 
 /// The thread completion mode: a bounded set of worker threads, each running one request at a time on its
 /// own op slot and calling the completion itself. Requests beyond `maxInFlight` wait in a FIFO backlog
-/// (the kernel's MAY_BACKLOG) or are refused with `.busy`. Workers drain the backlog without sleeping, so
+/// (the kernel's MAY_BACKLOG; past `backlogLimit` they are still accepted and reported `.backlogged`) or,
+/// without `.mayBacklog`, are refused with `.busy`. Workers drain the backlog without sleeping, so
 /// when many requests are in flight there is no thread hop per request.
 final class WorkerQueue: @unchecked Sendable {
     private struct State {
@@ -31,26 +32,30 @@ final class WorkerQueue: @unchecked Sendable {
         self.execute = execute
     }
 
-    /// Queues a job; throws `.busy` when no worker is free and `mayBacklog` is false (or the backlog is full).
-    func submit(_ job: Job, mayBacklog: Bool) throws(KernelCipherError) {
-        let spawn = try lock.withLock { (s: inout State) throws(KernelCipherError) -> Bool in
+    /// Queues a job. Without `mayBacklog` it throws `.busy` when no worker is free. With `mayBacklog` it never
+    /// throws `.busy`: a job beyond the `backlogLimit` waiting ones is still queued and reported `.backlogged`
+    /// (the kernel's MAY_BACKLOG), so a completion that submits the next request cannot fail or block here.
+    @discardableResult
+    func submit(_ job: Job, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
+        let (spawn, status) = try lock.withLock { (s: inout State) throws(KernelCipherError) -> (Bool, RequestStatus) in
             if s.released { throw .transformReleased }
             let free = maxInFlight - s.running - s.pendingCount
-            if free <= 0 && (!mayBacklog || s.pendingCount - max(0, maxInFlight - s.running) >= backlogLimit) {
-                throw .busy
-            }
-            guard job.markQueued() else { return false }
+            if free <= 0 && !mayBacklog { throw .busy }
+            let waiting = s.pendingCount - max(0, maxInFlight - s.running)
+            let status: RequestStatus = free <= 0 && waiting >= backlogLimit ? .backlogged : .inProgress
+            guard job.markQueued() else { return (false, status) }
             s.pending.append(job)
             let idle = s.spawned - s.running
             if s.pendingCount > idle && s.spawned < maxInFlight {
                 // Started under the lock so release() always sees (and joins) it; it blocks on the lock at first.
                 s.spawned += 1
                 s.threads.append(startThread { [self] in workerLoop() })
-                return true
+                return (true, status)
             }
-            return false
+            return (false, status)
         }
         if !spawn { lock.signal() }
+        return status
     }
 
     private func workerLoop() {

@@ -61,21 +61,24 @@ final class AIOQueue: @unchecked Sendable {
         thread = startThread { [self] in completionLoop() }
     }
 
-    /// Queues a validated job: starts it on a free op socket now, or backlogs it, or throws `.busy`.
-    func submit(_ job: Job, mayBacklog: Bool) throws(KernelCipherError) {
-        enum Plan { case run(Flight), create, queued }
+    /// Queues a validated job: starts it on a free op socket now, or backlogs it (with `mayBacklog`, always:
+    /// past `backlogLimit` it is reported `.backlogged`, never refused), or throws `.busy` (without `mayBacklog`).
+    @discardableResult
+    func submit(_ job: Job, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
+        enum Plan { case run(Flight), create, queued(RequestStatus) }
         let plan = try lock.withLock { (s: inout State) throws(KernelCipherError) -> Plan in
             if s.released { throw .transformReleased }
             if let flight = s.idle.popLast() { return .run(flight) }
             if s.all.count + s.reserved < maxInFlight { s.reserved += 1; return .create }
-            guard mayBacklog && s.backlog.count < backlogLimit else { throw .busy }
-            guard job.markQueued() else { return .queued }
+            guard mayBacklog else { throw .busy }
+            let status: RequestStatus = s.backlog.count >= backlogLimit ? .backlogged : .inProgress
+            guard job.markQueued() else { return .queued(status) }
             s.backlog.append(job)
-            return .queued
+            return .queued(status)
         }
         let flight: Flight
         switch plan {
-        case .queued: return
+        case .queued(let status): return status
         case .run(let reused): flight = reused
         case .create:
             do {
@@ -88,8 +91,9 @@ final class AIOQueue: @unchecked Sendable {
                 throw error
             }
         }
-        guard job.markQueued() else { idleOrNext(flight).map { run(flight, $0) }; return }
+        guard job.markQueued() else { idleOrNext(flight).map { run(flight, $0) }; return .inProgress }
         run(flight, job)
+        return .inProgress
     }
 
     /// Runs `job` and any backlogged successors on `flight` until one is queued in the kernel or none is left.

@@ -11,7 +11,20 @@ public struct RequestFlags: OptionSet, Sendable, Hashable {
     /// Wraps raw bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
     /// Queue the request when every op slot is busy instead of failing with `.busy` (`CRYPTO_TFM_REQ_MAY_BACKLOG`).
+    /// Such a request is never refused for a full backlog: past `Transform.Options.backlogLimit` waiting requests
+    /// it is still accepted, and `encrypt()`/`decrypt()` return `.backlogged` so the caller can slow down (the
+    /// kernel returns -EBUSY for a backlogged MAY_BACKLOG request, yet completes it). Submitting never blocks, so a
+    /// completion may submit the next request even when the backlog is full.
     public static let mayBacklog = RequestFlags(rawValue: 1 << 0)
+}
+
+/// How an accepted request was queued (the kernel's -EINPROGRESS, or -EBUSY with MAY_BACKLOG).
+public enum RequestStatus: Sendable, Hashable {
+    /// Running, or waiting within the transform's backlog limit (`-EINPROGRESS`).
+    case inProgress
+    /// Accepted past `Transform.Options.backlogLimit` waiting requests because it allows `.mayBacklog`
+    /// (`-EBUSY` with `CRYPTO_TFM_REQ_MAY_BACKLOG`): it will complete, but the caller should slow down.
+    case backlogged
 }
 
 /// A caller-owned buffer the request reads from or writes into; it must stay valid until the completion runs.
@@ -76,11 +89,15 @@ public struct Request<Context: Sendable>: Sendable {
         self.completion = completion
     }
 
-    /// Submits the request for encryption (`crypto_skcipher_encrypt`); returns once queued.
-    public func encrypt() throws(KernelCipherError) { try transform.submit(self, .encrypt) }
+    /// Submits the request for encryption (`crypto_skcipher_encrypt`); returns once queued, with `.backlogged`
+    /// when it was accepted past the backlog limit (see `RequestFlags.mayBacklog`). Without `.mayBacklog` it
+    /// throws `.busy` when every op slot is taken.
+    @discardableResult
+    public func encrypt() throws(KernelCipherError) -> RequestStatus { try transform.submit(self, .encrypt) }
 
-    /// Submits the request for decryption (`crypto_skcipher_decrypt`); returns once queued.
-    public func decrypt() throws(KernelCipherError) { try transform.submit(self, .decrypt) }
+    /// Submits the request for decryption (`crypto_skcipher_decrypt`); returns as `encrypt()` does.
+    @discardableResult
+    public func decrypt() throws(KernelCipherError) -> RequestStatus { try transform.submit(self, .decrypt) }
 }
 
 /// What a request reads and where it writes: owned bytes (output allocated) or caller-owned memory.

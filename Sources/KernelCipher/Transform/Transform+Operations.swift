@@ -70,7 +70,12 @@ extension Transform {
         try validate(ivCount: iv.count, inputCount: count, outputCount: count)
         let job = Job(operation: operation, iv: iv, work: .bytes(input), completion: nil)
         let result = await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<[UInt8], KernelCipherError>, Never>) in
+            // A checked continuation: a worker thread may resume it before this closure returns. The runtime orders
+            // that correctly, but ThreadSanitizer cannot see the ordering for an UnsafeContinuation resumed from a
+            // plain pthread (a 10-line program with no shared state reports the same race); the checked
+            // continuation's canary exchange makes it visible, and traps a double resume. One allocation per call
+            // above the inline limit.
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], KernelCipherError>, Never>) in
                 guard job.install({ continuation.resume(returning: $0) }) else { return }
                 do throws(KernelCipherError) {
                     try requests.submit(job, mayBacklog: true)
@@ -85,7 +90,9 @@ extension Transform {
     }
 
     /// Validates and queues a callback request (`crypto_skcipher_encrypt` / `_decrypt`).
-    func submit<Context>(_ request: Request<Context>, _ operation: CipherOperation) throws(KernelCipherError) {
+    func submit<Context>(
+        _ request: Request<Context>, _ operation: CipherOperation
+    ) throws(KernelCipherError) -> RequestStatus {
         let count = request.input.count
         let outputCount: Int
         if case .caller(_, let output) = request.input { outputCount = output.count } else { outputCount = count }
@@ -93,6 +100,6 @@ extension Transform {
         let job = Job(operation: operation, iv: request.iv, work: request.input) { result in
             request.completion(request, result)
         }
-        try requests.submit(job, mayBacklog: request.flags.contains(.mayBacklog))
+        return try requests.submit(job, mayBacklog: request.flags.contains(.mayBacklog))
     }
 }

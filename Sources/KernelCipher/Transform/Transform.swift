@@ -12,7 +12,9 @@ public final class Transform: Sendable {
     public struct Options: Sendable, Hashable {
         /// Requests running at once (op sockets / EVP contexts, one worker thread each).
         public var maxInFlight: Int
-        /// Requests that may wait beyond those in flight before submission fails with `.busy`.
+        /// Requests that may wait beyond those in flight before a `.mayBacklog` request is reported `.backlogged`
+        /// (still accepted, never refused: see `RequestFlags.mayBacklog`). A request without `.mayBacklog` fails
+        /// with `.busy` as soon as every op slot is taken.
         public var backlogLimit: Int
         /// `async` calls with inputs up to this many bytes run inline on the calling task (no thread hop);
         /// nil picks the engine's default: 1 MiB for the software engine (pure CPU work, ≤ about 1 ms), 16 KiB for

@@ -9,6 +9,8 @@ struct SoftwareRequestTests {
     @Test func callerBuffers() throws { try RequestConformance.callerBuffers(.software) }
     @Test func asyncForms() async throws { try await RequestConformance.asyncForms(.software) }
     @Test func descriptorHygiene() throws { try RequestConformance.descriptorHygiene(.software, requests: 30_000) }
+    @Test func neverBusyWithMayBacklog() throws { try BacklogConformance.neverBusyWithMayBacklog(.software) }
+    @Test func statusReportsBacklog() throws { try BacklogConformance.statusReportsBacklog(.software) }
 }
 
 @Suite("Software engine: async inline limit")
