@@ -34,17 +34,31 @@ struct EncInterruptTests {
         #expect(try !String(decoding: scratch.read("err"), as: UTF8.self).contains("crashed"))
     }
 
-    /// A signal inherited as ignored (`nohup`, a background job of a non-interactive shell) stays ignored:
-    /// the run survives it and keeps its temporary file; a later SIGTERM still ends it cleanly. SIGHUP is
-    /// sent first, so a run that handled it would die of SIGHUP (status 129) before the SIGTERM.
+    /// A signal inherited as ignored (`nohup`, a background job of a non-interactive shell) stays ignored: the
+    /// run survives it and completes once its input ends. The signal is pending before the input ends, so a
+    /// run that handled it could not finish first.
     @Test(arguments: [SIGHUP, SIGINT, SIGQUIT, SIGPIPE])
     func inheritedIgnoredSignalStaysIgnored(signal: Int32) throws {
         let scratch = try Scratch()
-        let pid = try Self.startBlocked(scratch, ignored: [signal])
+        let fifo = scratch.path("in.fifo")
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let writer = open(fifo, O_RDWR | O_CLOEXEC)
+        try #require(writer >= 0)
+        var setup = SpawnSetup()
+        setup.stdin = .path(fifo, flags: O_RDONLY)
+        setup.stderr = .path(scratch.path("err"), flags: O_WRONLY | O_CREAT)
+        setup.ignored = [signal]
+        let pid = try KcryptoProcess.launch(["enc"] + CipherCase.ctr256.arguments + ["-o", scratch.path("out")], setup)
+        let started = try scratch.waitForEntry(prefix: ".out.kcrypto-")
         kill(pid, signal)
-        kill(pid, SIGTERM)
+        let bytes = testBytes(100, seed: 3)
+        #expect(Glibc.write(writer, bytes, bytes.count) == bytes.count)
+        close(writer)
         let status = KcryptoProcess.wait(pid, limit: 60)
-        #expect(status == 128 + SIGTERM, "the ignored signal \(signal) ended the run")
-        #expect(try scratch.entries() == ["err", "in.fifo"])
+        #expect(started)
+        #expect(status == 0, "the ignored signal \(signal) ended the run")
+        #expect(try scratch.entries() == ["err", "in.fifo", "out"])
+        #expect(try scratch.read("out").count == 100)
+        #expect(try !String(decoding: scratch.read("err"), as: UTF8.self).contains("crashed"))
     }
 }

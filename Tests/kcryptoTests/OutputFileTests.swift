@@ -52,7 +52,7 @@ import Testing
         let scratch = try Scratch()
         let expected = try Self.expected(scratch)
         try #require(mkfifo(scratch.path("out.fifo"), 0o600) == 0)
-        let reader = open(scratch.path("out.fifo"), O_RDONLY | O_NONBLOCK)
+        let reader = open(scratch.path("out.fifo"), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         try #require(reader >= 0)
         defer { close(reader) }
         let out = try Self.enc(scratch, to: scratch.path("out.fifo"))
@@ -68,7 +68,7 @@ import Testing
         let scratch = try Scratch()
         let expected = try Self.expected(scratch)
         try #require(mkfifo(scratch.path("pipe"), 0o600) == 0)
-        let reader = open(scratch.path("pipe"), O_RDONLY | O_NONBLOCK)
+        let reader = open(scratch.path("pipe"), O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         try #require(reader >= 0)
         defer { close(reader) }
         var setup = SpawnSetup()
