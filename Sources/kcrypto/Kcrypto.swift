@@ -45,11 +45,15 @@ struct Kcrypto: AsyncParsableCommand {
 /// Rewrites ArgumentParser's messages so that they name options and positions, never the values typed.
 enum ParseErrorText {
     static func redacted(_ message: String, arguments: [String]) -> String {
-        // Values typed: arguments that are not options, and the part after `=` of `--option=value`.
+        // Values typed: arguments that are not options, the part after `=` of `--option=value`, and "options"
+        // that are a long run of hex digits after the dashes (`--00112233…`).
         var values: [(text: String, position: Int)] = []
         for (i, argument) in arguments.enumerated() {
             if argument.hasPrefix("-"), argument.count > 1 {
-                if let eq = argument.firstIndex(of: "=") {
+                let name = argument.drop { $0 == "-" }.prefix { $0 != "=" }
+                if name.count >= 16 && name.allSatisfy(\.isHexDigit) {
+                    values.append((argument, i + 1))
+                } else if let eq = argument.firstIndex(of: "=") {
                     values.append((String(argument[argument.index(after: eq)...]), i + 1))
                 }
             } else if !argument.isEmpty {
@@ -63,7 +67,7 @@ enum ParseErrorText {
                let close = line[range.upperBound...].firstIndex(of: "'") {
                 let option = line[range.upperBound..<close]
                 line = "Error: The value given for '\(option)' is not valid" + line[line.index(after: close)...]
-            } else if line.hasPrefix("Error: Unexpected argument") {
+            } else if line.hasPrefix("Error: "), line.lowercased().contains("unexpected argument") {
                 let positions = values.filter { line.contains("'\($0.text)'") }.map(\.position).sorted()
                 line = "Error: Unexpected argument" + (positions.count == 1 ? "" : "s") + " (the "
                     + positions.map(ordinal).joined(separator: ", ") + " on the command line)"

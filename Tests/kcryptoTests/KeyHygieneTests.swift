@@ -21,6 +21,10 @@ import Testing
              status: 64, message: "Error: The value given for '--keyfd <keyfd>' is not valid"),
         Case(name: "key as a stray argument", arguments: ["enc", "-c", "ctr(aes)", key, "--key-file", "/dev/null"],
              status: 64, message: "Error: Unexpected argument (the 4th on the command line)"),
+        Case(name: "key as two stray arguments", arguments: ["enc", "-c", "ctr(aes)", key, "--key-file", "/dev/null", key],
+             status: 64, message: "Error: Unexpected arguments (the 4th, 7th on the command line)"),
+        Case(name: "key glued to dashes", arguments: ["enc", "-c", "ctr(aes)", "--\(key)", "--key-file", "/dev/null"],
+             status: 64, message: "Error: Unknown option (value not shown)"),
         Case(name: "key given to --key-file", arguments: ["enc", "-c", "ctr(aes)", "--key-file", key, "--iv", iv],
              status: 1, message: "kcrypto: cannot open key file (the --key-file argument, not shown: it is all hex "
                  + "digits and may be a key): ENOENT (No such file or directory)"),
