@@ -31,7 +31,6 @@ struct CipherOutput: ~Copyable {
         let shown = Text.argument(path, option: "-o")
         let opened = try Self.open(path, shown: shown)
         fd = opened.fd; name = shown; rename = opened.rename; mode = opened.mode
-        if let rename { InterruptCleanup.arm(removing: rename.temporary) }
     }
 
     private typealias Opened = (fd: CInt, rename: (target: String, temporary: String)?, mode: mode_t?)
@@ -72,6 +71,7 @@ struct CipherOutput: ~Copyable {
             // Not allowed to give the file away (not root): rewrite it in place, as openssl does.
             close(fd)
             unlink(temporary)
+            InterruptCleanup.disarm()
             return (try openDirect(path, flags: O_TRUNC, shown: shown), nil, nil)
         }
         return (fd, (target, temporary), st.st_mode & 0o7777)
@@ -140,7 +140,8 @@ struct CipherOutput: ~Copyable {
     }
 
     /// Creates `.NAME.kcrypto-XXXXXX` next to `target` (`open(O_CREAT | O_EXCL | O_CLOEXEC)`, random suffix,
-    /// `mode` before the umask); returns its descriptor and path.
+    /// `mode` before the umask); returns its descriptor and path. The signal handlers know the name before the
+    /// file exists, so no signal can leave it behind.
     private static func createTemporary(for target: String, mode: mode_t, shown: String) throws(CipherCommandError)
         -> (CInt, String)
     {
@@ -151,9 +152,11 @@ struct CipherOutput: ~Copyable {
         for _ in 0..<100 {
             let suffix = String((0..<6).map { _ in letters.randomElement()! })
             let temporary = "\(directory).\(base).kcrypto-\(suffix)"
+            InterruptCleanup.arm(removing: temporary)
             let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, mode)
             if fd >= 0 { return (fd, temporary) }
             failure = .current
+            InterruptCleanup.disarm()
             if failure.rawValue != EEXIST && failure.rawValue != EINTR { break }
         }
         throw .io(operation: "create a temporary file for", path: shown, errno: failure)
@@ -171,9 +174,14 @@ enum InterruptCleanup {
     /// handler running on another thread may still be reading it.
     private static let path = Atomic<Int>(0)
 
-    /// Arms the handler for `temporary` (`sigaction`; dispositions found SIG_IGN are kept).
+    /// Arms the handler for `temporary` (installed once with `sigaction`; dispositions found SIG_IGN are kept).
     static func arm(removing temporary: String) {
+        _ = installed
         path.store(Int(bitPattern: strdup(temporary)), ordering: .releasing)
+    }
+
+    /// Installs the handlers (once, thread-safely: a lazily initialised static).
+    private static let installed: Void = {
         for sig in signals {
             var old = sigaction()
             guard sigaction(sig, nil, &old) == 0 else { continue }
@@ -193,7 +201,7 @@ enum InterruptCleanup {
             action.sa_flags = 0
             sigaction(sig, &action, nil)
         }
-    }
+    }()
 
     /// Nothing to remove any more (renamed into place, or removed by the normal path).
     static func disarm() { path.store(0, ordering: .releasing) }
