@@ -6,8 +6,8 @@ import Synchronization
 
 /// Where the bytes go (README, "Output files and signals"):
 /// - stdout for no `-o` or `-o -`;
-/// - a target that is not a regular file (character device, FIFO, `/proc/self/fd/N` onto a pipe) is opened and
-///   written directly, every write checked;
+/// - `/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`: a duplicate of that descriptor; a target that is not a
+///   regular file (character device, FIFO) is opened and written directly, every write checked;
 /// - a regular file, or a new one, gets a temporary file next to it (after following symlinks, so a link stays a
 ///   link) that is renamed over it on success and removed on failure or signal. A replaced file keeps its
 ///   owner, group and permission bits; one without any write bit, or that the real user may not write
@@ -37,6 +37,16 @@ struct CipherOutput: ~Copyable {
 
     /// Decides how `path` is written (see the type's comment) and opens the descriptor written to.
     private static func open(_ path: String, shown: String) throws(CipherCommandError) -> Opened {
+        if let inherited = ownDescriptor(path) {
+            // /dev/stdout, /dev/fd/N, /proc/self/fd/N: write through a duplicate of that descriptor, exactly as
+            // a shell redirection would (keeps O_APPEND and the offset; never replaces the file behind it).
+            guard !StandardStreams.wasClosed(inherited) else {
+                throw .usage(inherited == 1 ? "stdout is closed" : "\(shown): descriptor \(inherited) is closed")
+            }
+            let fd = fcntl(inherited, F_DUPFD_CLOEXEC, 3)
+            guard fd >= 0 else { throw .io(operation: "open", path: shown, errno: .current) }
+            return (fd, nil, nil)
+        }
         var st = stat()
         if stat(path, &st) != 0 {
             guard errno == ENOENT else { throw .io(operation: "open", path: shown, errno: .current) }
@@ -108,6 +118,20 @@ struct CipherOutput: ~Copyable {
         guard let rename else { return }
         InterruptCleanup.disarm()
         if !committed { unlink(rename.temporary) }
+    }
+
+    /// The descriptor number when `path` names one of this process's own descriptors: `/dev/stdout`,
+    /// `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N` or `/proc/PID/fd/N` with our pid.
+    private static func ownDescriptor(_ path: String) -> CInt? {
+        switch path {
+        case "/dev/stdout": return 1
+        case "/dev/stderr": return 2
+        default: break
+        }
+        for prefix in ["/dev/fd/", "/proc/self/fd/", "/proc/\(getpid())/fd/"] where path.hasPrefix(prefix) {
+            return CInt(path.dropFirst(prefix.count))
+        }
+        return nil
     }
 
     /// `open(path, O_WRONLY | flags)` for a target written directly.

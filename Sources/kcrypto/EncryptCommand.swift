@@ -152,6 +152,7 @@ struct CipherOptions: ParsableArguments {
         }
         if let keyfd {
             guard keyfd >= 0 else { throw .keySource("--keyfd \(keyfd) is not a file descriptor") }
+            try refuseStdinKey(fd: keyfd, source: "--keyfd \(keyfd)")
             return try HexBytes.readKey(fd: keyfd, what: "--keyfd \(keyfd)")
         }
         let path = keyFile!
@@ -159,7 +160,21 @@ struct CipherOptions: ParsableArguments {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else { throw .io(operation: "open key file", path: shown, errno: .current) }
         defer { close(fd) }
+        try refuseStdinKey(fd: fd, source: "key file \(shown)")
         return try HexBytes.readKey(fd: fd, what: "key file \(shown)")
+    }
+
+    /// Refuses a key source that is the file stdin is (`fstat` device and inode, e.g. `--key-file /dev/stdin`
+    /// or a dup of descriptor 0) when the input is stdin too: the key would consume the input.
+    private func refuseStdinKey(fd: CInt, source: String) throws(CipherCommandError) {
+        guard input == nil || input == "-", !StandardStreams.wasClosed(0) else { return }
+        var key = stat(), stdin = stat()
+        guard fstat(fd, &key) == 0, fstat(0, &stdin) == 0 else { return }
+        let isNull = stdin.st_mode & S_IFMT == S_IFCHR && stdin.st_rdev == 0x103  // /dev/null: nothing to consume
+        if fd == 0 || (!isNull && key.st_dev == stdin.st_dev && key.st_ino == stdin.st_ino) {
+            throw .keySource("\(source) is stdin, which is also the input; give the input with -i FILE or the key "
+                + "on another descriptor")
+        }
     }
 
     private func parseIV(size: Int) throws(CipherCommandError) -> [UInt8] {

@@ -80,6 +80,20 @@ import Testing
         #expect(Array(received[0..<max(n, 0)]) == expected)
     }
 
+    /// `/proc/self/fd/1` with stdout appending to a file (`>> archive`): appended through the descriptor, like a
+    /// shell redirection; the file behind it is not replaced (which lost what it held before).
+    @Test func procSelfFDOntoAFileAppends() throws {
+        let scratch = try Scratch()
+        let expected = try Self.expected(scratch)
+        try scratch.write("archive", [1, 2, 3])
+        var setup = SpawnSetup()
+        setup.stdout = .path(scratch.path("archive"), flags: O_WRONLY | O_APPEND)
+        let out = try Self.enc(scratch, to: "/proc/self/fd/1", setup)
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(try scratch.read("archive") == [1, 2, 3] + expected)
+        #expect(try scratch.entries() == ["archive", "plain", "reference"])
+    }
+
     /// `-o -` is stdout; no file named `-` appears in the working directory.
     @Test func dashIsStdout() throws {
         let scratch = try Scratch()

@@ -82,6 +82,17 @@ import Testing
                 + "or the key on another descriptor\n")
             #expect(try scratch.entries() == ["key"])
         }
+        // The same file under another name: /dev/stdin, or descriptor 3 opened on the key file that is stdin.
+        for (extra, files, source) in [(["--key-file", "/dev/stdin"], [Int32: SpawnSetup.Stream](), "key file /dev/stdin"),
+                                       (["--keyfd", "3"], [3: SpawnSetup.Stream.path(scratch.path("key"), flags: O_RDONLY)], "--keyfd 3")] {
+            var setup = setup
+            setup.files = files
+            let out = try KcryptoProcess.run(["enc", "-c", "ctr(aes)", "--iv", CipherCase.iv16, "-o", scratch.path("out")]
+                + extra, setup)
+            #expect(out.status == 1)
+            #expect(out.stderr.hasPrefix("kcrypto: \(source) is stdin, which is also the input"), "\(out.stderr)")
+            #expect(try scratch.entries() == ["key"])
+        }
         // -i FILE with the key on stdin is fine.
         try scratch.write("in", [1, 2, 3])
         let out = try KcryptoProcess.run(arguments + ["-i", scratch.path("in")], setup)
