@@ -37,7 +37,7 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
         case .afAlgUnavailable(let availability):
             return availability.description
         case .algorithmNotFound(let name, let engine):
-            return "algorithm '\(name)' not found (\(engine) engine)"
+            return "algorithm '\(KernelCipherError.displayName(name))' not found (\(engine) engine)"
         case .invalidKeyLength(let length, let allowed):
             return "invalid key length \(length) bytes; allowed: \(allowed.map(String.init).joined(separator: ", "))"
         case .keyRejected(let reason):
@@ -65,5 +65,27 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
         case .software(let operation, let detail):
             return "OpenSSL \(operation) failed: \(detail)"
         }
+    }
+
+    /// `name` fit for one line of text: control characters escaped (`\e`, `\n`, `\x7f`, `\u{85}`, …) so a
+    /// name cannot drive the terminal, and names longer than `limit` characters cut to 64 plus their length.
+    package static func displayName(_ name: String, limit: Int? = 80) -> String {
+        var out = ""
+        for scalar in name.unicodeScalars {
+            switch scalar {
+            case "\u{1B}": out += "\\e"
+            case "\u{07}": out += "\\a"
+            case "\u{08}": out += "\\b"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\u{00}"..."\u{1F}", "\u{7F}": out += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+            case "\u{80}"..."\u{9F}", "\u{2028}", "\u{2029}": out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        let count = name.count
+        guard let limit, count > limit else { return out }
+        return String(out.prefix(64)) + "… (\(count) characters)"
     }
 }

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import KernelCipher
-import Synchronization
 
 /// Why `enc`/`dec` stopped; each case renders as one line without key bytes.
 enum CipherCommandError: Error, CustomStringConvertible {
@@ -63,7 +62,8 @@ enum HexBytes {
         bytes.withUnsafeMutableBytes { if let base = $0.baseAddress { explicit_bzero(base, $0.count) } }
     }
 
-    /// Reads hex key text from `fd` until EOF (at most 4 KiB), ignoring trailing whitespace, and decodes it.
+    /// Reads hex key text from `fd` until EOF (at most 4 KiB), ignoring leading and trailing whitespace, and
+    /// decodes it.
     static func readKey(fd: CInt, what: String) throws(CipherCommandError) -> [UInt8] {
         var text = [UInt8](repeating: 0, count: 4097)
         defer { wipe(&text) }
@@ -78,9 +78,12 @@ enum HexBytes {
             used += n
         }
         guard used < text.count else { throw .keySource("key in \(what) is longer than 4096 characters") }
-        while used > 0, [0x20, 0x09, 0x0a, 0x0d].contains(text[used - 1]) { used -= 1 }
-        guard used > 0 else { throw .keySource("key in \(what) is empty") }
-        return try decode(text[0..<used], what: "key in \(what)")
+        let blank: [UInt8] = [0x20, 0x09, 0x0a, 0x0d]
+        while used > 0, blank.contains(text[used - 1]) { used -= 1 }
+        var start = 0
+        while start < used, blank.contains(text[start]) { start += 1 }
+        guard used > start else { throw .keySource("key in \(what) is empty") }
+        return try decode(text[start..<used], what: "key in \(what)")
     }
 }
 
@@ -89,19 +92,26 @@ struct CipherInput: ~Copyable {
     let fd: CInt
     let name: String
 
-    /// Opens `path`, or stdin when nil.
+    /// Opens `path`, or stdin when nil or `-` (an error when stdin was closed at start).
     init(path: String?) throws(CipherCommandError) {
-        guard let path else { fd = 0; name = "stdin"; return }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: .current) }
+        guard let path, path != "-" else {
+            guard !StandardStreams.wasClosed(0) else { throw .usage("stdin is closed") }
+            fd = 0; name = "stdin"; return
+        }
+        let shown = Text.argument(path, option: "-i")
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { throw .io(operation: "open", path: shown, errno: .current) }
         var st = stat()
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
             close(fd)
-            throw .io(operation: "read", path: path, errno: Errno(rawValue: EISDIR))
+            throw .io(operation: "read", path: shown, errno: Errno(rawValue: EISDIR))
         }
         self.fd = fd
-        name = path
+        name = shown
     }
+
+    /// Whether the input is stdin.
+    var isStdin: Bool { fd == 0 }
 
     deinit { if fd > 2 { close(fd) } }
 
@@ -119,89 +129,6 @@ struct CipherInput: ~Copyable {
         }
         return used
     }
-}
-
-/// Where the bytes go: stdout, or a temporary file next to the target that is renamed over it on success
-/// and removed otherwise, so no complete-looking output is left after a failure.
-struct CipherOutput: ~Copyable {
-    let fd: CInt
-    let target: String?
-    private let temporary: String?
-    private var committed = false
-
-    /// Creates the temporary file for `path` (mode 0600 until renamed), or uses stdout when nil.
-    init(path: String?) throws(CipherCommandError) {
-        guard let path else { fd = 1; target = nil; temporary = nil; return }
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[...$0]) } ?? ""
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(directory).\(base).kcrypto-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw .io(operation: "create a temporary file for", path: path, errno: .current) }
-        self.fd = fd
-        target = path
-        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        self.temporary = temporary
-        InterruptCleanup.arm(removing: temporary)
-    }
-
-    /// Writes all of `bytes`.
-    func write(_ bytes: UnsafeRawBufferPointer) throws(CipherCommandError) {
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(operation: "write", path: target ?? "stdout", errno: .current)
-            }
-            done += n
-        }
-    }
-
-    /// Makes the output visible: the mode a new file would get (0666 & ~umask), fsync, rename over the target
-    /// (a no-op for stdout).
-    mutating func commit() throws(CipherCommandError) {
-        guard let target, let temporary else { return }
-        let mask = umask(0)
-        umask(mask)
-        _ = fchmod(fd, 0o666 & ~mask)
-        if fsync(fd) != 0 { throw .io(operation: "write", path: target, errno: .current) }
-        if rename(temporary, target) != 0 { throw .io(operation: "rename to", path: target, errno: .current) }
-        committed = true
-        InterruptCleanup.disarm()
-    }
-
-    deinit {
-        guard let temporary else { return }
-        InterruptCleanup.disarm()
-        close(fd)
-        if !committed { unlink(temporary) }
-    }
-}
-
-/// Removes the temporary output file when SIGINT, SIGTERM or SIGHUP ends the process before it was renamed
-/// into place (`signal`, `unlink` — async-signal-safe), then dies of the same signal.
-enum InterruptCleanup {
-    /// Address of the `strdup`ed path the handler unlinks; 0 when disarmed. The string is never freed: a
-    /// handler running on another thread may still be reading it.
-    private static let path = Atomic<Int>(0)
-
-    /// Arms the handler for `temporary`.
-    static func arm(removing temporary: String) {
-        path.store(Int(bitPattern: strdup(temporary)), ordering: .releasing)
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
-            signal(sig) { sig in
-                if let file = UnsafePointer<CChar>(bitPattern: InterruptCleanup.path.load(ordering: .acquiring)) {
-                    unlink(file)
-                }
-                signal(sig, SIG_DFL)
-                raise(sig)
-            }
-        }
-    }
-
-    /// Nothing to remove any more (renamed into place, or removed by the normal path).
-    static func disarm() { path.store(0, ordering: .releasing) }
 }
 
 /// Progress on stderr for runs longer than a second, only when stderr is a terminal.

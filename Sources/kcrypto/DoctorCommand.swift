@@ -15,7 +15,7 @@ extension Kcrypto {
             let report = Diagnostics.collect(procCryptoPath: proc.path)
             switch output.format {
             case .json: try Console.printJSON(report)
-            case .text: print(Self.render(report))
+            case .text: try Console.print(Self.render(report))
             }
         }
 

@@ -22,7 +22,7 @@ extension Kcrypto {
             let answer = Self.check(name: name, type: type, proc: try proc.load(), procPath: proc.path)
             switch output.format {
             case .json: try Console.printJSON(answer)
-            case .text: if answer.available { print(answer.message) }
+            case .text: if answer.available { try Console.print(answer.message) }
             }
             if !answer.available {
                 Console.error(answer.message)
@@ -34,6 +34,7 @@ extension Kcrypto {
         static func check(name: String, type: TypeFilter?, proc: ProcCrypto, procPath: String,
                           availability: AFALGAvailability = .current,
                           bind: (AFALGSocketType, String) -> Result<Void, Errno> = AFALGBinding.check) -> HasJSON {
+            let shown = Text.name(name)
             var answer = HasJSON(name: name, type: type?.raw, available: false, tried: [], message: "")
             let listed = proc.entries(named: name).filter { type?.matches($0) ?? true }
             answer.tried.append("\(procPath): \(listed.count) matching entr\(listed.count == 1 ? "y" : "ies")")
@@ -43,7 +44,7 @@ extension Kcrypto {
                 answer.driver = entry.driver
                 answer.socketType = entry.socketType
                 let bindable = entry.socketType.map { "AF_ALG type \($0)" } ?? "not bindable through AF_ALG"
-                answer.message = "\(name): listed in \(procPath): driver \(entry.driver ?? "?") "
+                answer.message = "\(shown): listed in \(procPath): driver \(entry.driver ?? "?") "
                     + "(type \(entry.type ?? "?"), priority \(entry.priority.map(String.init) ?? "?"), \(bindable))"
                 return answer
             }
@@ -61,7 +62,7 @@ extension Kcrypto {
             let socketTypes: [AFALGSocketType]
             if let type {
                 guard let socketType = type.socketType else {
-                    answer.message = "\(name): \(notListed) as type \(type.raw); type \(type.raw) is not bindable through AF_ALG, so bind was not tried"
+                    answer.message = "\(shown): \(notListed) as type \(type.raw); type \(type.raw) is not bindable through AF_ALG, so bind was not tried"
                     return answer
                 }
                 socketTypes = [socketType]
@@ -70,7 +71,7 @@ extension Kcrypto {
             }
             guard availability.isAvailable else {
                 answer.tried.append("AF_ALG bind not tried: \(availability)")
-                answer.message = "\(name): \(notListed); AF_ALG bind not tried: \(availability)"
+                answer.message = "\(shown): \(notListed); AF_ALG bind not tried: \(availability)"
                 return answer
             }
             var failures: [String] = []
@@ -81,7 +82,7 @@ extension Kcrypto {
                     answer.available = true
                     answer.source = "af-alg-bind"
                     answer.socketType = socketType
-                    answer.message = "\(name): \(notListed), but AF_ALG bind(\(socketType), \"\(name)\") succeeded "
+                    answer.message = "\(shown): \(notListed), but AF_ALG bind(\(socketType), \"\(shown)\") succeeded "
                         + "(the kernel loaded or instantiated it)"
                     return answer
                 case .failure(let errno):
@@ -89,7 +90,7 @@ extension Kcrypto {
                     failures.append("bind(\(socketType)) \(errno.name)")
                 }
             }
-            answer.message = "\(name): \(notListed); AF_ALG " + failures.joined(separator: ", ")
+            answer.message = "\(shown): \(notListed); AF_ALG " + failures.joined(separator: ", ")
             return answer
         }
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import KernelCipher
 
@@ -9,4 +12,81 @@ struct Kcrypto: AsyncParsableCommand {
         // Discovery commands; `enc`, `dec` and `speed` are added here by the engine work.
         subcommands: [List.self, Show.self, Has.self, Doctor.self, Enc.self, Dec.self, Speed.self]
     )
+
+    /// ArgumentParser's `main`, with descriptors 0–2 reserved first, help written through the checked stdout
+    /// writer, and parse errors that never echo a value (it may be a key given to the wrong option).
+    static func main() async {
+        StandardStreams.reserve()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty {
+                    do { try Console.print(message) } catch { Glibc.exit(1) }
+                }
+            } else if !message.isEmpty {
+                let lines = ParseErrorText.redacted(message, arguments: arguments)
+                    .split(separator: "\n", omittingEmptySubsequences: false).map { Text.escaped(String($0)) }
+                StandardStreams.write(2, lines.joined(separator: "\n") + "\n")
+            }
+            Glibc.exit(code.rawValue)
+        }
+    }
+}
+
+/// Rewrites ArgumentParser's messages so that they name options and positions, never the values typed.
+enum ParseErrorText {
+    static func redacted(_ message: String, arguments: [String]) -> String {
+        // Values typed: arguments that are not options, the part after `=` of `--option=value`, and "options"
+        // that are a long run of hex digits after the dashes (`--00112233…`).
+        var values: [(text: String, position: Int)] = []
+        for (i, argument) in arguments.enumerated() {
+            if argument.hasPrefix("-"), argument.count > 1 {
+                let name = argument.drop { $0 == "-" }.prefix { $0 != "=" }
+                if name.count >= 16 && name.allSatisfy(\.isHexDigit) {
+                    values.append((argument, i + 1))
+                } else if let eq = argument.firstIndex(of: "=") {
+                    values.append((String(argument[argument.index(after: eq)...]), i + 1))
+                }
+            } else if !argument.isEmpty {
+                values.append((argument, i + 1))
+            }
+        }
+        values.sort { $0.text.count > $1.text.count }
+        return message.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            var line = String(line)
+            if line.hasPrefix("Error: The value '"), let range = line.range(of: "' is invalid for '"),
+               let close = line[range.upperBound...].firstIndex(of: "'") {
+                let option = line[range.upperBound..<close]
+                line = "Error: The value given for '\(option)' is not valid" + line[line.index(after: close)...]
+            } else if line.hasPrefix("Error: "), line.lowercased().contains("unexpected argument") {
+                let positions = values.filter { line.contains("'\($0.text)'") }.map(\.position).sorted()
+                line = "Error: Unexpected argument" + (positions.count == 1 ? "" : "s") + " (the "
+                    + positions.map(ordinal).joined(separator: ", ") + " on the command line)"
+            }
+            for value in values { line = line.replacingAll("'\(value.text)'", with: "(value not shown)") }
+            return line
+        }.joined(separator: "\n")
+    }
+
+    static func ordinal(_ n: Int) -> String {
+        let suffix = (11...13).contains(n % 100) ? "th" : [1: "st", 2: "nd", 3: "rd"][n % 10] ?? "th"
+        return "\(n)\(suffix)"
+    }
+}
+
+extension String {
+    /// Every occurrence of `target` replaced by `replacement`.
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        return components(separatedBy: target).joined(separator: replacement)
+    }
 }

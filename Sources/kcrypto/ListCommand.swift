@@ -28,7 +28,7 @@ extension Kcrypto {
                     })
                 }))
             case .text:
-                print(Self.render(groups))
+                try Console.print(Self.render(groups))
             }
         }
 

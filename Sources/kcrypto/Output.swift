@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Foundation
 import KernelCipher
@@ -24,11 +27,23 @@ struct ProcFileOption: ParsableArguments {
         do {
             parsed = try ProcCrypto.read(path: path)
         } catch {
-            Console.error("cannot read \(path): \(error)")
+            var st = stat()
+            if error == .invalidArgument, stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
+                let kind = switch st.st_mode & S_IFMT {
+                case S_IFIFO: "a FIFO"
+                case S_IFCHR: "a character device"
+                case S_IFBLK: "a block device"
+                case S_IFSOCK: "a socket"
+                default: "of another kind"
+                }
+                Console.error("cannot read \(Text.name(path)): not a regular file (\(kind))")
+            } else {
+                Console.error("cannot read \(Text.name(path)): \(error)")
+            }
             throw ExitCode(2)
         }
         if let first = parsed.warnings.first {
-            Console.error("warning: \(parsed.warnings.count) malformed line(s) in \(path) ignored (first: \(first))")
+            Console.error("warning: \(parsed.warnings.count) malformed line(s) in \(Text.name(path)) ignored (first: \(first))")
         }
         return parsed
     }
@@ -52,9 +67,25 @@ struct TypeFilter: ExpressibleByArgument, Sendable {
 }
 
 enum Console {
-    /// Prints `kcrypto: message` on stderr.
+    /// Prints `kcrypto: message` on stderr, control characters escaped; a closed or full stderr is ignored
+    /// (a diagnostic never traps).
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("kcrypto: \(message)\n".utf8))
+        StandardStreams.write(2, "kcrypto: \(Text.escaped(message))\n")
+    }
+
+    /// Writes `text` and a newline to stdout (`write(2)`, no buffering), control characters other than newlines
+    /// escaped. On failure prints `cannot write stdout: ERRNO` (or `stdout is closed`) and throws exit status 1.
+    static func print(_ text: String) throws(ExitCode) {
+        guard !StandardStreams.wasClosed(1) else {
+            error("stdout is closed")
+            throw ExitCode(1)
+        }
+        let escaped = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { Text.escaped(String($0)) }.joined(separator: "\n")
+        if let failure = StandardStreams.write(1, escaped + "\n") {
+            error("cannot write stdout: \(failure)")
+            throw ExitCode(1)
+        }
     }
 
     /// Prints `value` as pretty JSON with sorted keys on stdout.
@@ -62,11 +93,12 @@ enum Console {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
-        print(String(decoding: data, as: UTF8.self))
+        try print(String(decoding: data, as: UTF8.self))
     }
 
     /// Renders rows as left-aligned columns separated by two spaces (last column not padded).
     static func table(_ rows: [[String]]) -> String {
+        let rows = rows.map { $0.map(Text.escaped) }
         guard let width = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: width)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
@@ -75,6 +107,71 @@ enum Console {
                 i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }.joined(separator: "\n")
+    }
+}
+
+/// Text that came from outside (command line, /proc/crypto, file names) made safe for one line of output.
+enum Text {
+    /// Control characters escaped (`\e`, `\n`, `\x7f`, …) so that a name cannot drive the terminal.
+    static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        return KernelCipherError.displayName(text, limit: nil)
+    }
+
+    /// `escaped`, and cut to 64 characters plus the length when longer than 80 (for names in errors).
+    static func name(_ text: String) -> String { KernelCipherError.displayName(text) }
+
+    /// A path or value named in an error, unless it may be key material: text made only of hex digits (16 or
+    /// more) is replaced by `(the OPTION argument, not shown: …)` — a key given to the wrong option.
+    static func argument(_ text: String, option: String) -> String {
+        if text.count >= 16, text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 102) }) {
+            return "(the \(option) argument, not shown: it is all hex digits and may be a key)"
+        }
+        return name(text)
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (scalar.value >= 0x7f && scalar.value <= 0x9f) || scalar == "\u{2028}"
+            || scalar == "\u{2029}"
+    }
+}
+
+/// The standard descriptors 0–2 as they were at start: closed ones are reserved (opened on `/dev/null`) so that
+/// no socket, epoll or eventfd descriptor becomes "stdout", and remembered so that using them is an error.
+enum StandardStreams {
+    /// The descriptors among 0–2 that were closed at start (filled once, at the top of `main`).
+    private static let closedAtStart: Set<CInt> = {
+        var closed = Set<CInt>()
+        for fd: CInt in 0...2 where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
+            closed.insert(fd)
+            let null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
+            if null >= 0 && null != fd { dup2(null, fd); close(null) }
+        }
+        return closed
+    }()
+
+    /// Opens `/dev/null` onto closed descriptors 0–2 (`fcntl(F_GETFD)`, `open`); call first thing in `main`.
+    static func reserve() { _ = closedAtStart }
+
+    /// Whether `fd` (0–2) was closed when kcrypto started.
+    static func wasClosed(_ fd: CInt) -> Bool { closedAtStart.contains(fd) }
+
+    /// Writes all of `text` to `fd` (`write(2)`, EINTR retried); returns the errno of a failure.
+    @discardableResult
+    static func write(_ fd: CInt, _ text: String) -> Errno? {
+        var text = text
+        return text.withUTF8 { buffer -> Errno? in
+            var done = 0
+            while done < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return Errno.current
+                }
+                done += n
+            }
+            return nil
+        }
     }
 }
 

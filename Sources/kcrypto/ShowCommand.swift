@@ -16,7 +16,7 @@ extension Kcrypto {
 
         func run() async throws {
             guard let group = try proc.load().group(named: name) else {
-                Console.error("'\(name)' is not listed in \(proc.path) (try `kcrypto has '\(name)'`, which can autoload it)")
+                Console.error("'\(Text.name(name))' is not listed in \(Text.name(proc.path)) (try `kcrypto has`, which can autoload it)")
                 throw ExitCode(1)
             }
             switch output.format {
@@ -25,7 +25,7 @@ extension Kcrypto {
                     EntryJSON($0, selected: group.isSelected($0), includeFields: true)
                 }))
             case .text:
-                print(Self.render(group))
+                try Console.print(Self.render(group))
             }
         }
 

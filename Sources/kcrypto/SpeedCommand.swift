@@ -20,6 +20,9 @@ struct IntList: ExpressibleByArgument, Sendable {
         guard !parsed.isEmpty, parsed.allSatisfy({ ($0 ?? -1) > 0 }) else { return nil }
         values = parsed.map { $0! }
     }
+
+    /// Shown in `--help` as `16,256,…`.
+    var defaultValueDescription: String { values.map(String.init).joined(separator: ",") }
 }
 
 /// One result cell of `kcrypto speed`: median and spread over the repeats.
@@ -97,12 +100,37 @@ extension Kcrypto {
         @Option(help: "Output format: text, json or csv.")
         var format: SpeedFormat = .text
 
+        /// The largest message size (two buffers of it per request in flight are allocated).
+        static let maximumSize = 256 << 20
+        /// The most requests in flight.
+        static let maximumInflight = 65536
+        /// The largest size × inflight (half the buffer memory).
+        static let maximumMemory = 1 << 30
+
         func validate() throws {
             guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
             guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
         }
 
+        /// Sizes that would make the buffers fail to allocate (an abort) are refused with one line, exit 1.
+        func checkSizes() throws(ExitCode) {
+            var problem: String?
+            let largest = (sizes.values.max() ?? 0) * (inflight.values.max() ?? 0)
+            if let size = sizes.values.first(where: { $0 > Self.maximumSize }) {
+                problem = "--sizes: \(size) is larger than the limit of \(Self.maximumSize) bytes"
+            } else if let n = inflight.values.first(where: { $0 > Self.maximumInflight }) {
+                problem = "--inflight: \(n) is more than the limit of \(Self.maximumInflight)"
+            } else if largest > Self.maximumMemory {
+                problem = "--sizes × --inflight needs \(2 * largest) bytes of buffers; the limit is \(2 * Self.maximumMemory)"
+            }
+            if let problem {
+                Console.error(problem)
+                throw ExitCode(1)
+            }
+        }
+
         func run() async throws {
+            try checkSizes()
             let names = ciphers.isEmpty ? ["cbc(aes)", "ctr(aes)", "xts(aes)"] : ciphers
             let engines: [EnginePreference] = switch engine {
             case .kernel: [.kernel]
@@ -158,12 +186,11 @@ extension Kcrypto {
             for (_, _, tfm) in transforms { tfm.release() }
             switch format {
             case .csv:
-                print(SpeedCell.csvHeader)
-                for cell in cells { print(cell.csvLine) }
+                try Console.print(([SpeedCell.csvHeader] + cells.map(\.csvLine)).joined(separator: "\n"))
             case .json:
                 try Console.printJSON(SpeedReport(secondsPerCell: seconds, repeats: `repeat`, results: cells))
             case .text:
-                print(Self.render(cells))
+                try Console.print(Self.render(cells))
             }
         }
 

@@ -17,12 +17,20 @@ extension ProcCrypto {
     }
 
     /// Returns every byte of `path` using `open(2)` and a `read(2)` loop (EINTR retried); throws `EFBIG`
-    /// past `maximumFileSize`.
+    /// past `maximumFileSize`, `EISDIR` for a directory and `EINVAL` for anything else that is not a regular
+    /// file (a FIFO, socket or device: opened with `O_NONBLOCK` and checked with `fstat`, so it never blocks).
     public static func readContents(path: String) throws(Errno) -> [UInt8] {
         var fd: CInt
-        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
+        repeat { fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) } while fd < 0 && errno == EINTR
         guard fd >= 0 else { throw Errno.current }
         defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw Errno.current }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw Errno(rawValue: EISDIR)
+        default: throw Errno(rawValue: EINVAL)
+        }
 
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)

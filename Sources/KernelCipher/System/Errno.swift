@@ -40,25 +40,28 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
     /// `EINPROGRESS`: the operation was queued and completes later.
     public static let inProgress = Errno(rawValue: EINPROGRESS)
 
-    /// The symbolic name (e.g. `EAFNOSUPPORT`) when known, followed by the C library's message.
+    /// The symbolic name (e.g. `EAFNOSUPPORT`) when known, followed by the C library's message (`strerror`).
     public var description: String {
         let message = String(cString: strerror(rawValue))
-        if let name = Errno.names[rawValue] { return "\(name) (\(message))" }
-        return "errno \(rawValue) (\(message))"
+        return "\(name) (\(message))"
     }
 
-    /// Just the symbolic name, e.g. `EAFNOSUPPORT`, or `errno N`.
-    public var name: String { Errno.names[rawValue] ?? "errno \(rawValue)" }
+    /// Just the symbolic name from the C library (`strerrorname_np`, glibc 2.32+), e.g. `EAFNOSUPPORT`, the
+    /// kernel-internal `EIOCBQUEUED`, or `errno N` when the C library has no name for it.
+    public var name: String {
+        if rawValue == 529 { return "EIOCBQUEUED" }
+        if let lookup = Errno.strerrorname, let name = lookup(rawValue) { return String(cString: name) }
+        return "errno \(rawValue)"
+    }
 
-    private static let names: [CInt: String] = [
-        EPERM: "EPERM", ENOENT: "ENOENT", EINTR: "EINTR", EIO: "EIO", EBADF: "EBADF", EAGAIN: "EAGAIN",
-        ENOMEM: "ENOMEM", EACCES: "EACCES", EFAULT: "EFAULT", EBUSY: "EBUSY", EINVAL: "EINVAL",
-        EMFILE: "EMFILE", ENFILE: "ENFILE", ENOSYS: "ENOSYS", ENOKEY: "ENOKEY", EBADMSG: "EBADMSG",
-        EMSGSIZE: "EMSGSIZE", ENOPROTOOPT: "ENOPROTOOPT", EPROTONOSUPPORT: "EPROTONOSUPPORT",
-        EOPNOTSUPP: "EOPNOTSUPP", EAFNOSUPPORT: "EAFNOSUPPORT", EINPROGRESS: "EINPROGRESS",
-        EKEYREJECTED: "EKEYREJECTED", ENOBUFS: "ENOBUFS", ECANCELED: "ECANCELED",
-        ESRCH: "ESRCH", EEXIST: "EEXIST", ENOTSOCK: "ENOTSOCK", EIOCBQUEUED_: "EIOCBQUEUED",
-        EISDIR: "EISDIR", ENOTDIR: "ENOTDIR", ENAMETOOLONG: "ENAMETOOLONG", EFBIG: "EFBIG",
-    ]
-    private static let EIOCBQUEUED_: CInt = 529
+    /// `strerrorname_np`, looked up with `dlsym` (Swift's Glibc module does not export GNU extensions; musl
+    /// has none).
+    private static let strerrorname: (@convention(c) (CInt) -> UnsafePointer<CChar>?)? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "strerrorname_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (CInt) -> UnsafePointer<CChar>?).self)
+        #else
+        return nil
+        #endif
+    }()
 }

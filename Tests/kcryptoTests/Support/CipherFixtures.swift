@@ -95,6 +95,6 @@ func runCipher(_ command: String, _ c: CipherCase, in scratch: Scratch, input: S
     let out = try KcryptoProcess.run([command] + c.arguments + ["-i", scratch.path(input), "-o", scratch.path(output)]
         + extra)
     try #require(out.status == 0, "\(command) \(c.algorithm) \(extra): \(out.stderr)")
-    #expect(out.stdout.isEmpty && out.stderr.isEmpty)
+    #expect(out.stdout.isEmpty && out.diagnostics.isEmpty)
     return try scratch.read(output)
 }

@@ -10,12 +10,19 @@ enum KcryptoProcess {
         /// stdout as raw bytes (for binary output).
         var stdoutBytes: [UInt8] = []
 
+        /// stderr without the warning every `--key` run prints (checked by KeyHygieneTests).
+        var diagnostics: String { stderr.replacingOccurrences(of: KcryptoProcess.keyWarning, with: "") }
+
         /// stdout parsed as a JSON object.
         func json() throws -> [String: Any] {
             let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8))
             return try #require(object as? [String: Any], "stdout is not a JSON object: \(stdout)")
         }
     }
+
+    /// The line `--key` prints on stderr.
+    static let keyWarning = "kcrypto: warning: --key is visible to other users in the process list; "
+        + "prefer --key-file or --keyfd\n"
 
     /// `.build/<triple>/debug/kcrypto`, next to this test target's resource bundle (or `$KCRYPTO_PATH`).
     static var executableURL: URL {
