@@ -30,10 +30,10 @@ mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts devpts $R/dev/pts
 mount -t tmpfs shm $R/dev/shm
 # /tmp: writable, but still showing the host's /tmp (a clone or cache may live there): overlay with a tmpfs upper.
-mkdir -p /ovl && mount -t tmpfs ovl /ovl && mkdir -p /ovl/upper /ovl/work
+mkdir -p /ovl && mount -t tmpfs ovl /ovl && mkdir -p /ovl/upper /ovl/work && chmod 1777 /ovl/upper
 mount -t overlay overlay -o lowerdir=$R/tmp,upperdir=/ovl/upper,workdir=/ovl/work $R/tmp || {
     echo "kernel-vm: overlay on /tmp failed; using an empty tmpfs (host /tmp is hidden in the guest)"
-    mount -t tmpfs tmp $R/tmp
+    mount -t tmpfs -o mode=1777 tmp $R/tmp
 }
 mount -t tmpfs run $R/run
 # The run dir and the optional rw share are mounted over the same absolute paths as on the host (possibly inside
