@@ -12,7 +12,7 @@ internal import CKCAPI
 /// a `bind()` the allowlist refuses fails with ENOENT, exactly like an unknown name, and nothing is logged:
 /// `usability(of:type:)` tells the two apart. "Privileged" = CAP_NET_ADMIN in the initial user namespace, or
 /// CAP_SYS_ADMIN.
-public struct AFALGPolicy: Sendable, Hashable, CustomStringConvertible {
+public struct AFALGPolicy: Sendable, Hashable, Codable, CustomStringConvertible {
     /// `/proc/sys/crypto/af_alg_restrict`, or nil where the kernel has no such sysctl (before 7.3: unrestricted).
     public var restrictLevel: Int?
     /// Whether the kernel counts this process as privileged for `af_alg_restrict` (effective capabilities).
@@ -125,6 +125,16 @@ public enum AFALGUsability: Sendable, Hashable, CustomStringConvertible {
     case notFound
     /// `socket()` or `bind()` failed otherwise (e.g. EAFNOSUPPORT without af_alg_restrict=2: no AF_ALG here).
     case unavailable(Errno)
+
+    /// A short label for tables: "yes", "refused by policy", "not bindable", "unavailable (ERRNO)".
+    public var label: String {
+        switch self {
+        case .usable: return "yes"
+        case .refusedByPolicy: return "refused by policy"
+        case .notFound: return "not bindable"
+        case .unavailable(let errno): return "unavailable (\(errno.name))"
+        }
+    }
 
     /// One line.
     public var description: String {
