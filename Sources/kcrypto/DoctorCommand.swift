@@ -82,6 +82,7 @@ extension Kcrypto {
             rows.append(["OpenSSL", d.openSSLVersion])
             rows.append(["AIO accepted", checked(d.engine.aioAccepted) + (d.engine.aioDetail.map { " (\($0))" } ?? "")])
             rows.append(["AIO asynchronous", checked(d.engine.aioCompletesAsynchronously)])
+            rows.append(["completion (auto)", d.engine.automaticCompletion ?? "not checked"])
             if let choices = d.engine.automaticChoices {
                 rows.append(["automatic engine", choices.isEmpty ? "none reported" : ""])
                 for c in choices {
