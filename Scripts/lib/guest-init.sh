@@ -45,6 +45,19 @@ if [ -n "$kcapi_rw" ]; then
     mount -t 9p -o "$O9P" rwshare "$R$kcapi_rw" || fail "cannot mount the rw share at $kcapi_rw"
 fi
 
+# /lib/modules/$(uname -r) as on an installed system (the guest kernel's modules.alias and modules.builtin, which
+# the library reads to tell a policy refusal from an unknown name): a tmpfs over the host's, with a link to the cache.
+# Without a host /usr/lib/modules, /usr/lib gets a tmpfs overlay (as /tmp) so that the directory can be made.
+M=$R/usr/lib/modules
+if [ ! -d "$M" ]; then
+    mkdir -p /ovl/lib/upper /ovl/lib/work
+    mount -t overlay overlay -o lowerdir=$R/usr/lib,upperdir=/ovl/lib/upper,workdir=/ovl/lib/work $R/usr/lib \
+        && mkdir -p "$M"
+fi
+if [ -d "$M" ] && mount -t tmpfs -o mode=755 kmods "$M"; then
+    ln -s "$kcapi_cache/lib/modules/$(uname -r)" "$M/$(uname -r)"
+fi
+
 # Module autoload (request_module) runs the usermode helper in this initramfs root: forward it into the chroot.
 cat >/sbin/modprobe <<EOT
 #!/bin/sh

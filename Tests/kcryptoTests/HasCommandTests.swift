@@ -13,7 +13,7 @@ import Testing
         if AFALGAvailability.current.isAvailable {  // the real kernel answers for this process
             #expect(out.stdout.hasPrefix("cbc(aes): usable through AF_ALG here"))
         } else {
-            #expect(out.stdout == "cbc(aes): \(listing); AF_ALG bind not tried: \(AFALGAvailability.current)\n")
+            #expect(out.stdout == "cbc(aes): \(listing)); AF_ALG bind not tried: \(AFALGAvailability.current)\n")
         }
     }
 

@@ -49,17 +49,40 @@ public enum AFALGAllowlist {
     /// Reads `name` (bound as `type`) against the table for this privilege and, when it is not on the allowlist,
     /// against `/proc/crypto`: listed as a name or driver, or a template expression whose templates are kernel
     /// templates and whose base algorithms are listed.
-    static func classify(_ name: String, type: AFALGSocketType, privileged: Bool, procCrypto: ProcCrypto?)
-        -> Reading {
+    /// `moduleAlgorithms`: names the kernel can load on demand (`crypto-NAME` module aliases, `kernelModuleAlgorithms`),
+    /// e.g. `chacha20` before anything loaded it.
+    static func classify(_ name: String, type: AFALGSocketType, privileged: Bool, procCrypto: ProcCrypto?,
+                         moduleAlgorithms: Set<String> = []) -> Reading {
         if unprivileged[type, default: []].contains(name) { return .allowed }
         if privilegedOnly[type, default: []].contains(name) { return privileged ? .allowed : .allowedIfPrivileged }
         guard let procCrypto else { return .unknown }
-        let listed = Set(procCrypto.entries.flatMap { [$0.name, $0.driver].compactMap { $0 } })
+        let listed = Set(procCrypto.entries.flatMap { [$0.name, $0.driver].compactMap { $0 } }).union(moduleAlgorithms)
         if listed.contains(name) { return .notListedButKnown }
         guard let parts = templateParts(name), !parts.bases.isEmpty,
               parts.templates.allSatisfy(templates.contains), parts.bases.allSatisfy(listed.contains)
         else { return .unknown }
         return .notListedButKnown
+    }
+
+    /// Algorithm and template names the running kernel's modules provide on demand: the `crypto-NAME` aliases in
+    /// `/lib/modules/RELEASE/modules.alias` and `modules.builtin.modinfo` (empty where those files are missing).
+    static func kernelModuleAlgorithms(release: String) -> Set<String> {
+        var names = Set<String>()
+        let directory = "/lib/modules/\(release)/"
+        if let aliases = readSmallFile(directory + "modules.alias") {
+            for line in aliases.split(separator: "\n") where line.hasPrefix("alias crypto-") {
+                let fields = line.split(separator: " ")
+                if fields.count >= 2 { names.insert(String(fields[1].dropFirst("crypto-".count))) }
+            }
+        }
+        if let builtin = readSmallFile(directory + "modules.builtin.modinfo") {
+            for record in builtin.split(separator: "\0") {
+                guard let equals = record.firstIndex(of: "="), record[..<equals].hasSuffix(".alias") else { continue }
+                let value = record[record.index(after: equals)...]
+                if value.hasPrefix("crypto-") { names.insert(String(value.dropFirst("crypto-".count))) }
+            }
+        }
+        return names
     }
 
     /// Splits `cts(cbc(aes))` into templates `[cts, cbc]` and bases `[aes]`; nil when the parentheses do not balance

@@ -104,7 +104,9 @@ extension AFALGPolicy {
         guard errno == .noSuchEntry else { return .unavailable(errno) }
         guard policy.restrictLevel == 1 else { return .notFound }
         let listing = try? ProcCrypto.read()
-        switch AFALGAllowlist.classify(name, type: type, privileged: policy.isPrivileged, procCrypto: listing) {
+        let modules = AFALGAllowlist.kernelModuleAlgorithms(release: Diagnostics.unameFields().release)
+        switch AFALGAllowlist.classify(name, type: type, privileged: policy.isPrivileged, procCrypto: listing,
+                                       moduleAlgorithms: modules) {
         case .allowed: return .notFound   // allowed here, so ENOENT means the kernel lacks it
         case .allowedIfPrivileged:
             return .refusedByPolicy(AFALGRefusal(algorithm: name, type: type, policy: policy, allowedIfPrivileged: true))

@@ -136,7 +136,7 @@ public struct Diagnostics: Sendable, Hashable, Codable {
         }
     }
 
-    private static func unameFields() -> (release: String, machine: String) {
+    static func unameFields() -> (release: String, machine: String) {
         var u = utsname()
         guard uname(&u) == 0 else { return ("unknown", "unknown") }
         func field<T>(_ value: inout T) -> String {

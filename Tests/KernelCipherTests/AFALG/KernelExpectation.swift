@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Testing
 @testable import KernelCipher
 
 /// What the running kernel is expected to do through AF_ALG, by release and policy: tests assert these outcomes
@@ -22,5 +23,21 @@ enum KernelExpectation {
         guard policy.restrictLevel == 1 else { return nil }
         return AFALGAllowlist.unprivileged[type, default: []].contains(name)
             || (policy.isPrivileged && AFALGAllowlist.privilegedOnly[type, default: []].contains(name))
+    }
+
+    /// True (and asserts the refusal) when `engine` is `.kernel` and the level-1 allowlist refuses `name` to this
+    /// process: the conformance loops then check that outcome instead of the algorithm's bytes.
+    static func refusedByPolicy(_ name: String, _ engine: EnginePreference) -> Bool {
+        guard engine == .kernel, allowlistOutcome(name, type: .skcipher) == false else { return false }
+        do {
+            _ = try Transform(name, engine: .kernel)
+            Issue.record("\(name) bound on the kernel engine although the allowlist refuses it")
+        } catch {
+            guard case .refusedByPolicy(let refusal) = error else {
+                Issue.record("\(name): expected a policy refusal, got \(error)"); return true
+            }
+            #expect(refusal.algorithm == name && refusal.policy.restrictLevel == 1)
+        }
+        return true
     }
 }
