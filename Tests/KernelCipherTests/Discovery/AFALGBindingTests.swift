@@ -31,7 +31,7 @@ struct AFALGBindingKernelTests {
     ])
     func bindsKnownAlgorithms(type: AFALGSocketType, name: String) {
         // Per kernel and policy: the 7.3 allowlist refuses some (an asserted outcome), and stdrng no longer binds
-        // since 7.2 (the DRBG rework), where it is "not found", not a policy refusal.
+        // since 7.2 (observed on 7.2.12 and 7.3.4 at every level), where it is "not found", not a policy refusal.
         let gone = name == "stdrng" && !KernelExpectation.asyncDriversReachable
         let allowed = KernelExpectation.allowlistOutcome(name, type: type) ?? true
         let failure = AFALGBinding.check(type: type, name: name).failure
