@@ -30,10 +30,10 @@ mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts devpts $R/dev/pts
 mount -t tmpfs shm $R/dev/shm
 # /tmp: writable, but still showing the host's /tmp (a clone or cache may live there): overlay with a tmpfs upper.
-mkdir -p /ovl && mount -t tmpfs ovl /ovl && mkdir -p /ovl/upper /ovl/work
+mkdir -p /ovl && mount -t tmpfs ovl /ovl && mkdir -p /ovl/upper /ovl/work && chmod 1777 /ovl/upper
 mount -t overlay overlay -o lowerdir=$R/tmp,upperdir=/ovl/upper,workdir=/ovl/work $R/tmp || {
     echo "kernel-vm: overlay on /tmp failed; using an empty tmpfs (host /tmp is hidden in the guest)"
-    mount -t tmpfs tmp $R/tmp
+    mount -t tmpfs -o mode=1777 tmp $R/tmp
 }
 mount -t tmpfs run $R/run
 # The run dir and the optional rw share are mounted over the same absolute paths as on the host (possibly inside
@@ -43,6 +43,19 @@ mount -t 9p -o "$O9P" runshare "$R$kcapi_run" || fail "cannot mount the run dire
 if [ -n "$kcapi_rw" ]; then
     mkdir -p "$R$kcapi_rw" 2>/dev/null
     mount -t 9p -o "$O9P" rwshare "$R$kcapi_rw" || fail "cannot mount the rw share at $kcapi_rw"
+fi
+
+# /lib/modules/$(uname -r) as on an installed system (the guest kernel's modules.alias and modules.builtin, which
+# the library reads to tell a policy refusal from an unknown name): a tmpfs over the host's, with a link to the cache.
+# Without a host /usr/lib/modules, /usr/lib gets a tmpfs overlay (as /tmp) so that the directory can be made.
+M=$R/usr/lib/modules
+if [ ! -d "$M" ]; then
+    mkdir -p /ovl/lib/upper /ovl/lib/work
+    mount -t overlay overlay -o lowerdir=$R/usr/lib,upperdir=/ovl/lib/upper,workdir=/ovl/lib/work $R/usr/lib \
+        && mkdir -p "$M"
+fi
+if [ -d "$M" ] && mount -t tmpfs -o mode=755 kmods "$M"; then
+    ln -s "$kcapi_cache/lib/modules/$(uname -r)" "$M/$(uname -r)"
 fi
 
 # Module autoload (request_module) runs the usermode helper in this initramfs root: forward it into the chroot.

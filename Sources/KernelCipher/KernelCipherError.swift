@@ -2,6 +2,9 @@
 public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertible {
     /// AF_ALG cannot be used by this process (the errno of `socket(AF_ALG)`, or `bind`, explains why).
     case afAlgUnavailable(AFALGAvailability)
+    /// The kernel has the algorithm but its AF_ALG policy (`af_alg_restrict`, Linux 7.3+) refuses it to this process;
+    /// the refusal names the level, the privilege and what would allow it.
+    case refusedByPolicy(AFALGRefusal)
     /// The engine does not offer this algorithm (kernel: `bind(2)` failed with ENOENT; software: no EVP mapping).
     case algorithmNotFound(String, engine: EngineKind)
     /// The key length is not one the algorithm accepts.
@@ -36,6 +39,8 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
         switch self {
         case .afAlgUnavailable(let availability):
             return availability.description
+        case .refusedByPolicy(let refusal):
+            return refusal.description
         case .algorithmNotFound(let name, let engine):
             return "algorithm '\(KernelCipherError.displayName(name))' not found (\(engine) engine)"
         case .invalidKeyLength(let length, let allowed):

@@ -9,7 +9,12 @@ import Testing
         let out = try KcryptoProcess.run(["has", "cbc(aes)", "--proc-file", path])
         #expect(out.status == 0)
         #expect(out.stderr.isEmpty)
-        #expect(out.stdout == "cbc(aes): listed in \(path): driver cbc-aes-aesni (type skcipher, priority 400, AF_ALG type skcipher)\n")
+        let listing = "listed in \(path): driver cbc-aes-aesni (type skcipher, priority 400"
+        if AFALGAvailability.current.isAvailable {  // the real kernel answers for this process
+            #expect(out.stdout.hasPrefix("cbc(aes): usable through AF_ALG here"))
+        } else {
+            #expect(out.stdout == "cbc(aes): \(listing)); AF_ALG bind not tried: \(AFALGAvailability.current)\n")
+        }
     }
 
     @Test func typeMustMatch() throws {
@@ -53,56 +58,103 @@ import Testing
         #expect(out.stderr.contains("type akcipher is not bindable through AF_ALG, so bind was not tried"))
     }
 
-    // Decision logic with a simulated AF_ALG kernel (the real one is exercised by AFALGCommandTests in the VM).
+    // Decision logic with a simulated AF_ALG kernel (the real one is exercised by AFALGCommandTests and
+    // AFALGPolicyCommandTests in the VM).
+
+    static let unprivileged = AFALGPolicy(restrictLevel: 1, isPrivileged: false)
 
     @Test func bindFallbackTriesEachTypeUntilOneBinds() {
         let proc = ProcCrypto(parsing: Fixtures.mixed)
         var calls: [String] = []
         let answer = Kcrypto.Has.check(name: "sha3-256", type: nil, proc: proc, procPath: "P",
-                                       availability: .available) { type, name in
+                                       availability: .available, policy: Self.unprivileged) { type, name in
             calls.append("\(type):\(name)")
-            return type == .hash ? .success(()) : .failure(.noSuchEntry)
+            return type == .hash ? .usable : .notFound
         }
         #expect(calls == ["skcipher:sha3-256", "aead:sha3-256", "hash:sha3-256"])
         #expect(answer.available)
         #expect(answer.source == "af-alg-bind")
         #expect(answer.socketType == .hash)
-        #expect(answer.tried == ["P: 0 matching entries", "AF_ALG bind(skcipher): ENOENT",
-                                 "AF_ALG bind(aead): ENOENT", "AF_ALG bind(hash): ok"])
-        #expect(answer.message.contains("not listed in P, but AF_ALG bind(hash, \"sha3-256\") succeeded"))
+        #expect(answer.tried == ["P: 0 matching entries", "AF_ALG bind(skcipher): not bindable",
+                                 "AF_ALG bind(aead): not bindable", "AF_ALG bind(hash): yes"])
+        #expect(answer.message == "sha3-256: usable through AF_ALG here: bind(hash, \"sha3-256\") succeeded (not listed in P)")
     }
 
     @Test func bindFallbackHonoursType() {
         let proc = ProcCrypto(parsing: Fixtures.mixed)
         var calls: [AFALGSocketType] = []
         let answer = Kcrypto.Has.check(name: "rfc3686(ctr(aes))", type: TypeFilter(argument: "skcipher"), proc: proc,
-                                       procPath: "P", availability: .available) { type, _ in
+                                       procPath: "P", availability: .available, policy: Self.unprivileged) { type, _ in
             calls.append(type)
-            return .failure(.noSuchEntry)
+            return .notFound
         }
         #expect(calls == [.skcipher])
-        #expect(!answer.available)
+        #expect(!answer.available && answer.refusedByPolicy == nil)
         #expect(answer.message == "rfc3686(ctr(aes)): not listed in P; AF_ALG bind(skcipher) ENOENT")
     }
 
-    @Test func listedEntryNeedsNoBind() {
+    /// Listed is not enough: the answer is whether this process can bind it, as the type it is listed under.
+    @Test func listedEntryIsProbedForThisProcess() {
         let proc = ProcCrypto(parsing: Fixtures.mixed)
+        var calls: [AFALGSocketType] = []
         let answer = Kcrypto.Has.check(name: "gcm(aes)", type: nil, proc: proc, procPath: "P",
-                                       availability: .available) { _, _ in
-            Issue.record("bind must not be tried for a listed algorithm")
-            return .failure(.noSuchEntry)
+                                       availability: .available, policy: Self.unprivileged) { type, _ in
+            calls.append(type)
+            return .usable
         }
-        #expect(answer.available && answer.source == "proc-crypto" && answer.driver == "generic-gcm-aesni")
+        #expect(calls == [.aead])
+        #expect(answer.available && answer.source == "af-alg-bind" && answer.driver == "generic-gcm-aesni")
+    }
+
+    /// Listed but refused by af_alg_restrict: a distinct answer (exit 3) naming the policy and the way out.
+    @Test func listedButRefusedByPolicy() {
+        let proc = ProcCrypto(parsing: Fixtures.mixed)
+        let refusal = AFALGRefusal(algorithm: "cbc(aes)", type: .skcipher, policy: Self.unprivileged,
+                                   allowedIfPrivileged: true)
+        let answer = Kcrypto.Has.check(name: "cbc(aes)", type: nil, proc: proc, procPath: "P",
+                                       availability: .available, policy: Self.unprivileged) { _, _ in
+            .refusedByPolicy(refusal)
+        }
+        #expect(!answer.available)
+        #expect(answer.refusedByPolicy == refusal.description)
+        #expect(answer.message.hasPrefix("cbc(aes): listed in P: driver cbc-aes-aesni (type skcipher, priority 400), but refused here: AF_ALG policy af_alg_restrict=1"))
+        #expect(answer.tried.last == "AF_ALG bind(skcipher): refused by policy")
+    }
+
+    /// af_alg_restrict=2 makes socket() fail: that is the policy too, not "no AF_ALG".
+    @Test func disabledByPolicyIsARefusal() {
+        let proc = ProcCrypto(parsing: Fixtures.mixed)
+        let disabled = AFALGPolicy(restrictLevel: 2, isPrivileged: true)
+        let answer = Kcrypto.Has.check(name: "xts(aes)", type: TypeFilter(argument: "skcipher"), proc: proc,
+                                       procPath: "P", availability: .unavailable(.addressFamilyNotSupported),
+                                       policy: disabled) { type, name in
+            .refusedByPolicy(AFALGRefusal(algorithm: name, type: type, policy: disabled, allowedIfPrivileged: false))
+        }
+        #expect(!answer.available)
+        #expect(answer.refusedByPolicy?.contains("af_alg_restrict=2") == true)
     }
 
     @Test func noBindWithoutAFALG() {
         let proc = ProcCrypto(parsing: Fixtures.mixed)
         let answer = Kcrypto.Has.check(name: "sha256", type: nil, proc: proc, procPath: "P",
-                                       availability: .unavailable(.addressFamilyNotSupported)) { _, _ in
+                                       availability: .unavailable(.addressFamilyNotSupported),
+                                       policy: AFALGPolicy(restrictLevel: nil, isPrivileged: true)) { _, _ in
             Issue.record("bind must not be tried without AF_ALG")
-            return .success(())
+            return .usable
         }
         #expect(!answer.available)
         #expect(answer.message.hasPrefix("sha256: not listed in P; AF_ALG bind not tried: AF_ALG unavailable: socket(AF_ALG) failed with EAFNOSUPPORT"))
+    }
+
+    /// Where AF_ALG cannot be created (this host), a listed name still answers from the listing.
+    @Test func listedWithoutAFALGAnswersFromTheListing() {
+        let proc = ProcCrypto(parsing: Fixtures.mixed)
+        let answer = Kcrypto.Has.check(name: "gcm(aes)", type: nil, proc: proc, procPath: "P",
+                                       availability: .unavailable(.addressFamilyNotSupported),
+                                       policy: AFALGPolicy(restrictLevel: nil, isPrivileged: true)) { _, _ in
+            Issue.record("bind must not be tried without AF_ALG")
+            return .usable
+        }
+        #expect(answer.available && answer.source == "proc-crypto")
     }
 }

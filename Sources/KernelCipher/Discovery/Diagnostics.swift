@@ -47,6 +47,8 @@ public struct Diagnostics: Sendable, Hashable, Codable {
     public var openSSLVersion: String
     /// Facts only the cipher engines can establish; every nil member means "not checked".
     public var engine: EngineDiagnostics
+    /// The `af_alg_restrict` level and this process's privilege for it (`AFALGPolicy.current`).
+    public var afALGPolicy: AFALGPolicy = AFALGPolicy(restrictLevel: nil, isPrivileged: false)
 
     /// Summary of the `/proc/crypto` read.
     public struct ProcCryptoSummary: Sendable, Hashable, Codable {
@@ -92,7 +94,8 @@ public struct Diagnostics: Sendable, Hashable, Codable {
             procCrypto: summary,
             libkcapiVersion: libkcapiVersion(),
             openSSLVersion: String(cString: OpenSSL_version(OPENSSL_VERSION)),
-            engine: engineProbe(parsed)
+            engine: engineProbe(parsed),
+            afALGPolicy: .current
         )
     }
 
@@ -133,7 +136,7 @@ public struct Diagnostics: Sendable, Hashable, Codable {
         }
     }
 
-    private static func unameFields() -> (release: String, machine: String) {
+    static func unameFields() -> (release: String, machine: String) {
         var u = utsname()
         guard uname(&u) == 0 else { return ("unknown", "unknown") }
         func field<T>(_ value: inout T) -> String {

@@ -28,6 +28,9 @@ public struct EngineDiagnostics: Sendable, Hashable, Codable {
     public var aioDetail: String?
     /// The `.automatic` engine choice per algorithm; nil = not checked.
     public var automaticChoices: [AutomaticChoice]?
+    /// The completion mode `.automatic` resolves to on the kernel engine, and why (`AIOProbe.automaticCompletion`);
+    /// nil = not checked.
+    public var automaticCompletion: String? = nil
 
     /// Creates engine facts; omitted members stay "not checked".
     public init(aioAccepted: Bool? = nil, aioCompletesAsynchronously: Bool? = nil, aioDetail: String? = nil,
@@ -42,7 +45,7 @@ public struct EngineDiagnostics: Sendable, Hashable, Codable {
     public static let notChecked = EngineDiagnostics()
 
     private enum CodingKeys: String, CodingKey {
-        case aioAccepted, aioCompletesAsynchronously, aioDetail, automaticChoices
+        case aioAccepted, aioCompletesAsynchronously, aioDetail, automaticChoices, automaticCompletion
     }
 
     /// Encodes every member, writing `null` for "not checked" so JSON readers see the key.
@@ -52,6 +55,7 @@ public struct EngineDiagnostics: Sendable, Hashable, Codable {
         try container.encode(aioCompletesAsynchronously, forKey: .aioCompletesAsynchronously)
         try container.encode(aioDetail, forKey: .aioDetail)
         try container.encode(automaticChoices, forKey: .automaticChoices)
+        try container.encode(automaticCompletion, forKey: .automaticCompletion)
     }
 }
 
@@ -76,15 +80,21 @@ extension Diagnostics {
                 return .init(algorithm: name, engine: "none", reason: "\(error)")
             }
         }
+        let completion = AFALGAvailability.current.isAvailable
+            ? "\(AIOProbe.automaticCompletion.mode.rawValue) (\(AIOProbe.automaticCompletion.reason))" : nil
         let probe = AIOProbe.run(attempts: 4)
         guard probe.accepted else {
-            return EngineDiagnostics(aioAccepted: false, aioCompletesAsynchronously: nil,
-                                     aioDetail: probe.description, automaticChoices: choices)
+            var facts = EngineDiagnostics(aioAccepted: false, aioCompletesAsynchronously: nil,
+                                          aioDetail: probe.description, automaticChoices: choices)
+            facts.automaticCompletion = completion
+            return facts
         }
         let cryptd = AIOProbe.run(algorithm: "cryptd(cbc(aes-generic))", attempts: 8, size: 65536)
         let asynchronous = probe.isAsynchronous || cryptd.isAsynchronous
-        return EngineDiagnostics(
+        var facts = EngineDiagnostics(
             aioAccepted: true, aioCompletesAsynchronously: cryptd.accepted || probe.isAsynchronous ? asynchronous : nil,
             aioDetail: "\(probe); \(cryptd)", automaticChoices: choices)
+        facts.automaticCompletion = completion
+        return facts
     }
 }

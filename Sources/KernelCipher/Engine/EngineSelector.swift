@@ -22,7 +22,14 @@ enum EngineSelector {
                 let backend = try SoftwareBackend(algorithm: algorithm)
                 return (backend, EngineSelection(engine: .software, reason: kernelError.description))
             } catch {
-                if case .algorithmNotFound = error, case .algorithmNotFound = kernelError { throw kernelError }
+                // Neither engine has it: the kernel's answer is the more telling one when it was found there (or
+                // refused by policy) and the software engine only lacks a mapping.
+                if case .algorithmNotFound = error {
+                    switch kernelError {
+                    case .algorithmNotFound, .refusedByPolicy: throw kernelError
+                    default: break
+                    }
+                }
                 throw error
             }
         }

@@ -97,15 +97,39 @@ public enum AIOProbe {
         return AIOProbeResult(algorithm: algorithm, accepted: true, attempts: attempts, completedLater: later, detail: nil)
     }
 
-    /// The completion mode `.automatic` resolves to: `KCAPI_COMPLETION=aio|threads` if set, else AIO where a
-    /// one-time probe (`cbc(aes)`) finds `io_submit` accepted, else worker threads.
-    static var automaticMode: CompletionMode { cachedMode }
+    /// The completion mode `.automatic` resolves to (see `automaticCompletion`).
+    static var automaticMode: CompletionMode { cachedChoice.mode }
 
-    private static let cachedMode: CompletionMode = {
+    /// The completion mode `.automatic` resolves to for the kernel engine, and why: `KCAPI_COMPLETION=aio|threads`
+    /// if set; worker threads where `io_submit` on an op socket is refused (one-time probe on `cbc(aes)`), or where
+    /// the kernel has no socket AIO (Linux 7.2 removed it: `io_submit` is still accepted but runs each read to
+    /// completion before returning, so AIO adds nothing and the submitting thread does the work); else AIO.
+    public static var automaticCompletion: (mode: CompletionMode, reason: String) { cachedChoice }
+
+    private static let cachedChoice: (mode: CompletionMode, reason: String) = {
         if let forced = getenv("KCAPI_COMPLETION").map({ String(cString: $0) }),
            let mode = CompletionMode(rawValue: forced), mode != .automatic {
-            return mode
+            return (mode, "KCAPI_COMPLETION=\(forced)")
         }
-        return run(attempts: 1).accepted ? .aio : .threads
+        let probe = run(attempts: 1)
+        guard probe.accepted else { return (.threads, probe.description) }
+        if !kernelHasSocketAIO(release: unameRelease()) {
+            return (.threads, "socket AIO removed in Linux 7.2: io_submit completes synchronously")
+        }
+        return (.aio, "io_submit accepted on op sockets")
     }()
+
+    /// False from Linux 7.2 on ("net: Remove support for AIO on sockets").
+    static func kernelHasSocketAIO(release: String) -> Bool {
+        let parts = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        guard parts.count == 2 else { return true }
+        return (parts[0], parts[1]) < (7, 2)
+    }
+
+    /// `uname(2)` release.
+    private static func unameRelease() -> String {
+        var name = utsname()
+        uname(&name)
+        return withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+    }
 }

@@ -25,15 +25,19 @@ final class KernelBackend: CipherBackend {
     static let chunk = 64 << 10
 
     init(algorithm: String, options: Transform.Options) throws(KernelCipherError) {
-        let availability = AFALGAvailability.current
-        guard availability.isAvailable else { throw .afAlgUnavailable(availability) }
         let fd: CInt
         switch AFALG.bind(type: "skcipher", name: algorithm) {
         case .success(let bound): fd = bound
-        case .failure(let errno) where errno == .noSuchEntry:
-            throw .algorithmNotFound(algorithm, engine: .kernel)
         case .failure(let errno):
-            throw .kernel(operation: "bind(skcipher, \(algorithm))", errno: errno)
+            // ENOENT is an unknown name or, under af_alg_restrict (7.3+), a refused one; EAFNOSUPPORT is no AF_ALG
+            // or af_alg_restrict=2. The policy tells them apart.
+            switch AFALGPolicy.explain(errno, name: algorithm, type: .skcipher, policy: .current) {
+            case .refusedByPolicy(let refusal): throw .refusedByPolicy(refusal)
+            case .notFound: throw .algorithmNotFound(algorithm, engine: .kernel)
+            case .unavailable(let errno) where errno == .addressFamilyNotSupported:
+                throw .afAlgUnavailable(.unavailable(errno))
+            case .unavailable, .usable: throw .kernel(operation: "bind(skcipher, \(algorithm))", errno: errno)
+            }
         }
         guard let info = KernelAlgorithmInfo.lookup(algorithm) else {
             close(fd)
