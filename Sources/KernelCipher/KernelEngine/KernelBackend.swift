@@ -17,8 +17,9 @@ final class KernelBackend: CipherBackend {
     let kind = EngineKind.kernel
     let properties: AlgorithmProperties
     let algorithm: String
-    private let tfm: CInt
-    private let released = Atomic<Bool>(false)
+    /// The transform socket; nil once released. Each call takes its own reference, so the descriptor closes when
+    /// the last call using it returns, never under one.
+    private let transformSocket: Mutex<AFALGTransformSocket?>
     /// Inputs larger than one chunk go through several sendmsg(MSG_MORE)/read rounds; the kernel chains the
     /// IV between them for these modes only. Others must fit one round.
     private let chains: Bool
@@ -39,7 +40,7 @@ final class KernelBackend: CipherBackend {
             close(fd)
             throw .algorithmNotFound(algorithm, engine: .kernel)
         }
-        self.tfm = fd
+        self.transformSocket = Mutex(AFALGTransformSocket(adopting: fd))
         self.algorithm = algorithm
         let (mode, _) = KernelAlgorithmInfo.split(info.name)
         self.chains = ["ecb", "cbc", "ctr"].contains(mode)
@@ -50,8 +51,6 @@ final class KernelBackend: CipherBackend {
             minimumInput: ["xts", "cts"].contains(mode) ? info.blockSize : 0,
             driver: info.driver, priority: info.priority)
     }
-
-    deinit { release() }
 
     /// True when `bind(2)` of this skcipher name succeeds here (this may autoload kernel modules).
     static func isAvailable(_ algorithm: String) -> Bool {
@@ -70,7 +69,8 @@ final class KernelBackend: CipherBackend {
     }
 
     func setKey(_ key: SecureBytes) throws(KernelCipherError) {
-        let result = key.withUnsafeBytes { AFALG.setKey(tfm, $0) }
+        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
+        let result = key.withUnsafeBytes { tfm.setKey($0) }
         switch result {
         case .success: key.wipe()  // the kernel holds the key now; no Swift copy is kept
         case .failure(let errno) where errno == .invalidArgument:
@@ -81,16 +81,21 @@ final class KernelBackend: CipherBackend {
     }
 
     func makeSlot() throws(KernelCipherError) -> any CipherSlot {
-        if released.load(ordering: .acquiring) { throw .transformReleased }
-        switch AFALG.accept(tfm) {
+        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
+        switch tfm.accept() {
         case .success(let op): return KernelSlot(fd: op, chains: chains, ivSize: properties.ivSize)
         case .failure(let errno): throw .kernel(operation: "accept", errno: errno)
         }
     }
 
+    /// Drops the engine's reference to the transform socket: it closes now, or when the last call still using it
+    /// returns. Op sockets keep their own kernel reference to the transform.
     func release() {
-        if released.exchange(true, ordering: .acquiringAndReleasing) { return }
-        close(tfm)
+        let socket = transformSocket.withLock { socket -> AFALGTransformSocket? in
+            defer { socket = nil }
+            return socket
+        }
+        _ = socket  // closed here (outside the lock) unless a call still holds it
     }
 }
 

@@ -203,7 +203,7 @@ struct AFALGLifetimeTests {
             let output = UnsafeMutableRawBufferPointer.allocate(byteCount: input.count, alignment: 16)
             defer { output.deallocate() }
             for attempt in 0..<4 {
-                Self.iv.withUnsafeBytes { iv in
+                _ = Self.iv.withUnsafeBytes { iv in
                     #expect(throws: KernelCipherError.self, "attempt \(attempt)") {
                         try tfm.encrypt(input, into: output, iv: iv)
                     }
