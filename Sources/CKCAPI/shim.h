@@ -18,6 +18,8 @@ static inline long ckcapi_io_destroy(aio_context_t ctx) { return syscall(__NR_io
 static inline long ckcapi_io_submit(aio_context_t ctx, long n, struct iocb **iocbs) {
     return syscall(__NR_io_submit, ctx, n, iocbs);
 }
+// glibc declares accept4 only under _GNU_SOURCE, which this module map does not set.
+static inline int ckcapi_accept4(int fd, int flags) { return (int)syscall(__NR_accept4, fd, NULL, NULL, flags); }
 static inline long ckcapi_io_getevents(aio_context_t ctx, long min, long max, struct io_event *events,
                                        struct timespec *timeout) {
     return syscall(__NR_io_getevents, ctx, min, max, events, timeout);

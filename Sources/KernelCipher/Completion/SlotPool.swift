@@ -11,6 +11,9 @@ final class SlotPool: @unchecked Sendable {
     final class Lease: @unchecked Sendable {
         let slot: any CipherSlot
         let generation: Int
+        /// A request failed on the slot after it passed validation: it may hold that request's queued data, so
+        /// `checkin` frees it instead of reusing it. Set by the one thread using the lease.
+        var isBroken = false
         init(slot: any CipherSlot, generation: Int) {
             self.slot = slot
             self.generation = generation
@@ -22,7 +25,12 @@ final class SlotPool: @unchecked Sendable {
             _ operation: CipherOperation, iv: UnsafeRawBufferPointer,
             input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
         ) throws(KernelCipherError) {
-            try slot.run(operation, iv: iv, input: input, output: output)
+            do {
+                try slot.run(operation, iv: iv, input: input, output: output)
+            } catch {
+                isBroken = true
+                throw error
+            }
         }
     }
 
@@ -62,9 +70,9 @@ final class SlotPool: @unchecked Sendable {
         return Lease(slot: try backend.makeSlot(), generation: current)
     }
 
-    /// Returns a slot for reuse; it is freed instead when stale, the pool is full, or released.
+    /// Returns a slot for reuse; it is freed instead when broken, stale, the pool is full, or released.
     func checkin(_ lease: consuming Lease) {
-        guard isCurrent(lease) else { return }
+        guard !lease.isBroken, isCurrent(lease) else { return }
         let generation = lease.generation
         // The caller's reference moves into the hot cell (no extra retain/release pair on the fast path).
         let parked = Unmanaged.passRetained(lease)

@@ -44,15 +44,13 @@ enum AFALG {
         return rc == 0 ? .success(()) : .failure(.current)
     }
 
-    /// `accept(tfm, NULL, NULL)` + `fcntl(FD_CLOEXEC)`: a new op socket on a keyed transform socket.
+    /// `accept4(tfm, NULL, NULL, SOCK_CLOEXEC)`, retrying EINTR: a new op socket on a keyed transform socket.
     static func accept(_ fd: CInt) -> Result<CInt, Errno> {
         while true {
-            let op = Glibc.accept(fd, nil, nil)
-            if op >= 0 {
-                _ = fcntl(op, F_SETFD, FD_CLOEXEC)
-                return .success(op)
-            }
-            if errno != EINTR { return .failure(.current) }
+            let op = ckcapi_accept4(fd, Int32(SOCK_CLOEXEC.rawValue))
+            if op >= 0 { return .success(op) }
+            let error = Errno.current
+            if error != .interrupted { return .failure(error) }
         }
     }
 
@@ -70,7 +68,8 @@ enum AFALG {
             while true {
                 let n = sendmsg(fd, &message, more ? Int32(MSG_MORE) : 0)
                 if n >= 0 { return .success(n) }
-                if errno != EINTR { return .failure(.current) }
+                let error = Errno.current
+                if error != .interrupted { return .failure(error) }
             }
         }
     }
@@ -80,7 +79,8 @@ enum AFALG {
         while true {
             let n = read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 { return .success(n) }
-            if errno != EINTR { return .failure(.current) }
+            let error = Errno.current
+            if error != .interrupted { return .failure(error) }
         }
     }
 
@@ -106,6 +106,24 @@ enum AFALG {
         let a = MemoryLayout<Int>.size
         return (n + a - 1) & ~(a - 1)
     }
+}
+
+/// An AF_ALG transform socket, owned: closed (`close(2)`) exactly once, in `deinit`, when the last reference goes.
+/// A caller holds a reference for the duration of each call, so no call can reach a closed descriptor or a reused
+/// number (swift-system / swift-nio style ownership; the engine drops its reference on release).
+final class AFALGTransformSocket: Sendable {
+    private let fd: CInt
+
+    /// Takes ownership of a bound transform socket.
+    init(adopting fd: CInt) { self.fd = fd }
+
+    deinit { close(fd) }
+
+    /// `setsockopt(tfm, SOL_ALG, ALG_SET_KEY, key, len)`.
+    func setKey(_ key: UnsafeRawBufferPointer) -> Result<Void, Errno> { AFALG.setKey(fd, key) }
+
+    /// `accept4(tfm, NULL, NULL, SOCK_CLOEXEC)`: a new op socket, owned by the caller.
+    func accept() -> Result<CInt, Errno> { AFALG.accept(fd) }
 }
 
 /// The ALG_SET_OP + ALG_SET_IV control messages of one op socket. The headers are written once; a request only

@@ -49,10 +49,17 @@ public enum AIOProbe {
         let info = KernelAlgorithmInfo.lookup(algorithm)
         let key = [UInt8](repeating: 0, count: info?.minKey ?? 16)
         if case .failure(let errno) = key.withUnsafeBytes({ AFALG.setKey(tfm, $0) }) { return refused("setkey: \(errno)") }
-        guard case .success(let op) = AFALG.accept(tfm) else { return refused("accept: \(Errno.current)") }
+        let op: CInt
+        switch AFALG.accept(tfm) {
+        case .success(let fd): op = fd
+        case .failure(let errno): return refused("accept: \(errno)")
+        }
         let slot = KernelSlot(fd: op, chains: true, ivSize: info?.ivSize ?? 16)
         var ctx = aio_context_t()
-        guard ckcapi_io_setup(1, &ctx) == 0 else { return refused("io_setup: \(Errno.current)") }
+        guard ckcapi_io_setup(1, &ctx) == 0 else {
+            let error = Errno.current
+            return refused("io_setup: \(error)")
+        }
         defer { _ = ckcapi_io_destroy(ctx) }
         let iv = [UInt8](repeating: 0, count: info?.ivSize ?? 16)
         let size = min(max(size, 16), KernelBackend.chunk) & ~15
@@ -63,6 +70,7 @@ public enum AIOProbe {
             iv.withUnsafeBytes { slot.control.set(.encrypt, iv: $0) }
             let sent = input.withUnsafeBytes { AFALG.send(op, data: $0, control: slot.control.bytes, more: false) }
             guard case .success = sent else { return refused("sendmsg failed") }
+            var submitError = Errno(rawValue: 0)
             let submitted = output.withUnsafeMutableBytes { buffer -> Int in
                 var block = iocb()
                 block.aio_lio_opcode = UInt16(IOCB_CMD_PREAD)
@@ -71,11 +79,13 @@ public enum AIOProbe {
                 block.aio_nbytes = UInt64(buffer.count)
                 return withUnsafeMutablePointer(to: &block) { pointer in
                     var list: UnsafeMutablePointer<iocb>? = pointer
-                    return ckcapi_io_submit(ctx, 1, &list)
+                    let n = ckcapi_io_submit(ctx, 1, &list)
+                    if n < 0 { submitError = .current }
+                    return n
                 }
             }
             guard submitted == 1 else {
-                let detail = "io_submit: \(Errno.current)"
+                let detail = "io_submit: \(submitError)"
                 return attempt == 0 ? refused(detail)
                     : AIOProbeResult(algorithm: algorithm, accepted: true, attempts: attempt, completedLater: later, detail: detail)
             }

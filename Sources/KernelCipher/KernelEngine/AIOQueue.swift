@@ -12,9 +12,13 @@ internal import CKCAPI
 /// requests on the freed op sockets — so a busy transform costs no extra thread hop per request.
 /// Where `io_submit` is refused for a read, that read is done with a blocking `read` instead.
 final class AIOQueue: @unchecked Sendable {
-    /// One op socket and the request it is running; touched only by the thread that owns the request.
+    /// One op socket and the request it is running; touched only by the thread that owns the request, except
+    /// `slot` and `isFinishing`, which change under the queue's lock (see `finish` and `flushIdle`).
     final class Flight {
-        let slot: KernelSlot
+        /// The op socket; nil once a re-key or a failure closed it (the flight is then never reused).
+        var slot: KernelSlot?
+        /// Its request's kernel work is done and its completion is running.
+        var isFinishing = false
         var job: Job?
         var output = UnsafeMutableRawBufferPointer(start: nil, count: 0)
         var ownsOutput = false
@@ -26,18 +30,25 @@ final class AIOQueue: @unchecked Sendable {
     }
 
     private struct State {
+        /// Flights with an open op socket.
         var all: [Flight] = []
         var idle: [Flight] = []
+        /// Flights in `all` whose completion is running (`isFinishing`).
+        var finishing = 0
         var reserved = 0
         var backlog: [Job] = []
         var released = false
-        var busy: Int { all.count + reserved - idle.count }
+        /// Op sockets with kernel work (a request being sent or read) or being created. Running completions do not
+        /// count: release waits for the kernel, not for a completion (which may be the one releasing).
+        var busy: Int { all.count + reserved - idle.count - finishing }
     }
 
     private let backend: KernelBackend
     private let maxInFlight: Int
     private let backlogLimit: Int
     private let lock = ConditionLock(State())
+    /// The AIO context and the eventfd, owned: destroyed and closed in `deinit`, after the completion thread (which
+    /// holds a reference) has exited, so no call can use them after close.
     private let context: aio_context_t
     private let eventFD: CInt
     private var thread: pthread_t?
@@ -61,6 +72,11 @@ final class AIOQueue: @unchecked Sendable {
         thread = startThread { [self] in completionLoop() }
     }
 
+    deinit {
+        _ = ckcapi_io_destroy(context)
+        close(eventFD)
+    }
+
     /// Queues a validated job: starts it on a free op socket now, or backlogs it (with `mayBacklog`, always:
     /// past `backlogLimit` it is reported `.backlogged`, never refused), or throws `.busy` (without `mayBacklog`).
     @discardableResult
@@ -80,28 +96,33 @@ final class AIOQueue: @unchecked Sendable {
         switch plan {
         case .queued(let status): return status
         case .run(let reused): flight = reused
-        case .create:
-            do {
-                guard let slot = try backend.makeSlot() as? KernelSlot else { preconditionFailure("kernel slot") }
-                flight = Flight(slot: slot)
-                lock.withLock { s in s.reserved -= 1; s.all.append(flight) }
-            } catch {
-                lock.withLock { s in s.reserved -= 1 }
-                lock.broadcast()
-                throw error
-            }
+        case .create: flight = try makeFlight()
         }
-        guard job.markQueued() else { idleOrNext(flight).map { run(flight, $0) }; return .inProgress }
+        guard job.markQueued() else { next(after: flight).map { run($0.0, $0.1) }; return .inProgress }
         run(flight, job)
         return .inProgress
     }
 
-    /// Runs `job` and any backlogged successors on `flight` until one is queued in the kernel or none is left.
+    /// A flight on a new op socket, for a place reserved in `State.reserved` (given back if `accept` fails).
+    private func makeFlight() throws(KernelCipherError) -> Flight {
+        do {
+            guard let slot = try backend.makeSlot() as? KernelSlot else { preconditionFailure("kernel slot") }
+            let flight = Flight(slot: slot)
+            lock.withLock { s in s.reserved -= 1; s.all.append(flight) }
+            return flight
+        } catch {
+            let released = lock.withLock { s in s.reserved -= 1; return s.released }
+            if released { wakeReleaser() }
+            throw error
+        }
+    }
+
+    /// Runs `job` and any backlogged successors until one is queued in the kernel or none is left.
     private func run(_ flight: Flight, _ first: Job) {
-        var next: Job? = first
-        while let job = next {
-            if lock.withLock({ $0.released }) { job.abandon(.transformReleased); next = idleOrNext(flight); continue }
-            guard job.start() else { next = idleOrNext(flight); continue }
+        var next: (Flight, Job)? = (flight, first)
+        while let (flight, job) = next {
+            if lock.withLock({ $0.released }) { job.abandon(.transformReleased); next = self.next(after: flight); continue }
+            guard job.start() else { next = self.next(after: flight); continue }
             flight.job = job
             flight.total = job.work.count
             flight.produced = 0
@@ -115,7 +136,7 @@ final class AIOQueue: @unchecked Sendable {
                 flight.output = .allocate(byteCount: max(flight.total, 1), alignment: 16)
                 flight.ownsOutput = true
             }
-            job.iv.withUnsafeBytes { flight.slot.control.set(job.operation, iv: $0) }
+            job.iv.withUnsafeBytes { flight.slot?.control.set(job.operation, iv: $0) }
             if drive(flight, result: nil) { return }
             next = finish(flight)
         }
@@ -124,16 +145,20 @@ final class AIOQueue: @unchecked Sendable {
     /// Advances a flight; true when a read is queued in the kernel, false when its request is finished
     /// (successfully or not, recorded in `flight.failure`).
     private func drive(_ flight: Flight, result: Int?) -> Bool {
+        guard let slot = flight.slot else { preconditionFailure("a flight with kernel work has its op socket") }
         var result = result
         while true {
             if let r = result {
-                if r < 0 { flight.failure = .kernel(operation: "read (aio)", errno: Errno(rawValue: CInt(-r))); return false }
-                // Older kernels reported 0 for a complete AIO read (libkcapi works around the same).
-                flight.produced += r == 0 ? flight.roundEnd - flight.produced : r
+                // A read that produced nothing is an error, as in the synchronous path.
+                if r <= 0 {
+                    flight.failure = .kernel(operation: "read (aio)", errno: r == 0 ? .invalidArgument : Errno(rawValue: CInt(-r)))
+                    return false
+                }
+                flight.produced += r
                 result = nil
             }
             if flight.produced >= flight.total { return false }
-            if flight.produced == flight.roundEnd, let error = sendRound(flight) {
+            if flight.produced == flight.roundEnd, let error = sendRound(flight, slot) {
                 flight.failure = error
                 return false
             }
@@ -141,7 +166,7 @@ final class AIOQueue: @unchecked Sendable {
             flight.block = iocb()
             flight.block.aio_data = UInt64(UInt(bitPattern: Unmanaged.passUnretained(flight).toOpaque()))
             flight.block.aio_lio_opcode = UInt16(IOCB_CMD_PREAD)
-            flight.block.aio_fildes = UInt32(flight.slot.fd)
+            flight.block.aio_fildes = UInt32(slot.fd)
             flight.block.aio_buf = UInt64(UInt(bitPattern: target.baseAddress))
             flight.block.aio_nbytes = UInt64(target.count)
             flight.block.aio_flags = UInt32(IOCB_FLAG_RESFD)
@@ -151,16 +176,16 @@ final class AIOQueue: @unchecked Sendable {
                 return ckcapi_io_submit(context, 1, &list)
             }
             if submitted == 1 { return true }
-            // io_submit refused (e.g. a kernel without socket AIO): do this read synchronously.
-            switch AFALG.receive(flight.slot.fd, into: target) {
-            case .success(let n): result = n == 0 ? -Int(EINVAL) : n
+            // io_submit refused (e.g. a kernel without socket AIO; nothing was queued): read synchronously instead.
+            switch AFALG.receive(slot.fd, into: target) {
+            case .success(let n): result = n
             case .failure(let errno): result = -Int(errno.rawValue)
             }
         }
     }
 
     /// Sends the next ≤64 KiB of input (MSG_MORE unless it is the last), the first with the op/IV control data.
-    private func sendRound(_ flight: Flight) -> KernelCipherError? {
+    private func sendRound(_ flight: Flight, _ slot: KernelSlot) -> KernelCipherError? {
         guard let job = flight.job else { return .transformReleased }
         let start = flight.roundEnd
         let end = min(flight.total, start + KernelBackend.chunk)
@@ -169,7 +194,7 @@ final class AIOQueue: @unchecked Sendable {
             var sent = start
             repeat {
                 let part = UnsafeRawBufferPointer(rebasing: input[sent..<end])
-                switch AFALG.send(flight.slot.fd, data: part, control: flight.control ? flight.slot.control.bytes : nil,
+                switch AFALG.send(slot.fd, data: part, control: flight.control ? slot.control.bytes : nil,
                                   more: end < flight.total) {
                 case .success(let n): sent += n
                 case .failure(let errno): return .kernel(operation: "sendmsg", errno: errno)
@@ -187,9 +212,14 @@ final class AIOQueue: @unchecked Sendable {
         }
     }
 
-    /// Delivers the finished flight's result, then returns the next backlogged job for it (or idles it).
-    private func finish(_ flight: Flight) -> Job? {
-        guard let job = flight.job else { return idleOrNext(flight) }
+    /// Delivers the finished flight's result, then returns the next backlogged job and the flight to run it on.
+    ///
+    /// Before the completion runs, the op socket's kernel work is over: a failed request's socket is closed now
+    /// (it may hold the request's queued data), a good one is marked finishing, so a re-key may close it and a
+    /// release need not wait for it while the completion runs. The completion still runs before its op socket
+    /// takes the next request, as a worker thread does in the threads mode.
+    private func finish(_ flight: Flight) -> (Flight, Job)? {
+        guard let job = flight.job else { return next(after: flight) }
         let result: Result<[UInt8], KernelCipherError>
         if let failure = flight.failure {
             result = .failure(failure)
@@ -200,23 +230,55 @@ final class AIOQueue: @unchecked Sendable {
         }
         if flight.ownsOutput { flight.output.deallocate() }
         flight.ownsOutput = false
-        flight.failure = nil
         flight.job = nil
-        // The completion runs before the op socket is reused, as a worker thread does in the threads mode, so a
-        // request's slot stays taken until its callback returns in both modes.
+        let failed = flight.failure != nil
+        flight.failure = nil
+        let (closing, wake) = lock.withLock { s -> (KernelSlot?, Bool) in
+            if failed {
+                s.all.removeAll { $0 === flight }
+                defer { flight.slot = nil }
+                return (flight.slot, s.released)
+            }
+            flight.isFinishing = true
+            s.finishing += 1
+            return (nil, s.released)
+        }
+        _ = consume closing  // a failed op socket closes here, outside the lock
+        if wake { wakeReleaser() }
         job.finish(result)
-        return idleOrNext(flight)
+        return next(after: flight)
     }
 
-    /// The next backlogged job for a free flight, or nil after returning the flight to the idle list.
-    private func idleOrNext(_ flight: Flight) -> Job? {
-        let next = lock.withLock { s -> Job? in
-            if !s.backlog.isEmpty && !s.released { return s.backlog.removeFirst() }
-            s.idle.append(flight)
-            return nil
+    /// The next backlogged job and the flight to run it on: this flight, or a new one when its op socket was closed
+    /// meanwhile. Nil after idling (or, when released or closed, dropping) the flight.
+    private func next(after flight: Flight) -> (Flight, Job)? {
+        enum Step { case run(Job), replace(Job), stop(wake: Bool) }
+        while true {
+            let step = lock.withLock { s -> Step in
+                if flight.isFinishing { flight.isFinishing = false; s.finishing -= 1 }
+                let open = flight.slot != nil
+                if s.released || s.backlog.isEmpty {
+                    if open && !s.released { s.idle.append(flight) } else { s.all.removeAll { $0 === flight } }
+                    return .stop(wake: s.released)
+                }
+                if open { return .run(s.backlog.removeFirst()) }
+                s.reserved += 1
+                return .replace(s.backlog.removeFirst())
+            }
+            switch step {
+            case .stop(let wake):
+                if wake { wakeReleaser() }
+                return nil
+            case .run(let job):
+                return (flight, job)
+            case .replace(let job):
+                do throws(KernelCipherError) {
+                    return (try makeFlight(), job)
+                } catch {
+                    job.abandon(error)  // and try the next backlogged job, so none is left without a flight
+                }
+            }
         }
-        if next == nil { lock.broadcast() }
-        return next
     }
 
     private func completionLoop() {
@@ -224,38 +286,71 @@ final class AIOQueue: @unchecked Sendable {
         var zero = timespec(tv_sec: 0, tv_nsec: 0)
         while true {
             var counter: UInt64 = 0
-            let n = read(eventFD, &counter, 8)
-            if n < 0 && errno == EINTR { continue }
+            if read(eventFD, &counter, 8) < 0 {
+                let error = Errno.current
+                if error == .interrupted { continue }
+                // Only EBADF/EFAULT/EINVAL are possible: a programming error (swift-nio treats them alike).
+                preconditionFailure("read(eventfd) failed: \(error)")
+            }
             while true {
                 let reaped = events.withUnsafeMutableBufferPointer {
                     ckcapi_io_getevents(context, 0, $0.count, $0.baseAddress, &zero)
                 }
-                if reaped <= 0 { break }
+                if reaped < 0 {
+                    let error = Errno.current
+                    if error == .interrupted { continue }
+                    preconditionFailure("io_getevents failed: \(error)")
+                }
+                if reaped == 0 { break }
                 for event in events[0..<reaped] {
                     let raw = UnsafeRawPointer(bitPattern: UInt(event.data))!
                     let flight = Unmanaged<Flight>.fromOpaque(raw).takeUnretainedValue()
                     if drive(flight, result: Int(event.res)) { continue }
-                    if let next = finish(flight) { run(flight, next) }
+                    if let (next, job) = finish(flight) { run(next, job) }
                 }
             }
             if lock.withLock({ $0.released && $0.busy == 0 }) { break }
         }
-        _ = ckcapi_io_destroy(context)
-        close(eventFD)
+        lock.withLock { s in s.idle.removeAll(); s.all.removeAll() }
     }
 
-    /// Closes idle op sockets (before a re-key, which the kernel refuses while op sockets exist).
-    func flushIdle() {
-        let closed = lock.withLock { s -> [Flight] in
-            let idle = s.idle
-            s.all.removeAll { flight in idle.contains { $0 === flight } }
-            s.idle.removeAll()
-            return idle
+    /// After release, an op socket's kernel work ended: wakes `release()` (waiting for `busy == 0`) and the
+    /// completion thread (which exits at `busy == 0`; this may be the last flight, on a submitting thread).
+    private func wakeReleaser() {
+        lock.broadcast()
+        signalEventFD()
+    }
+
+    /// `write(eventfd, 1)`: wakes the completion thread.
+    private func signalEventFD() {
+        var one: UInt64 = 1
+        while write(eventFD, &one, 8) < 0 {
+            let error = Errno.current
+            if error != .interrupted { preconditionFailure("write(eventfd) failed: \(error)") }
         }
-        _ = closed
     }
 
-    /// Fails backlogged jobs with `.transformReleased`, waits for running ones, stops the completion thread.
+    /// Closes the op sockets without kernel work: idle ones, and those whose completion is still running (the
+    /// kernel refuses ALG_SET_KEY with EBUSY while op sockets exist). Called before a re-key.
+    func flushIdle() {
+        let closing = lock.withLock { s -> [KernelSlot] in
+            var closing = s.idle.compactMap { $0.slot }
+            for flight in s.idle { flight.slot = nil }
+            s.idle.removeAll()
+            for flight in s.all where flight.isFinishing {
+                if let slot = flight.slot { closing.append(slot) }
+                flight.slot = nil
+                flight.isFinishing = false
+                s.finishing -= 1
+            }
+            s.all.removeAll { $0.slot == nil }
+            return closing
+        }
+        _ = consume closing  // the op sockets close here, outside the lock
+    }
+
+    /// Fails backlogged jobs with `.transformReleased`, waits until no op socket has kernel work (completions
+    /// that are running, perhaps the caller's own, are not waited for), stops the completion thread.
     func release() {
         let abandoned = lock.withLock { s -> [Job]? in
             if s.released { return nil }
@@ -269,11 +364,9 @@ final class AIOQueue: @unchecked Sendable {
         if !onCompletionThread {
             lock.withLock(waitingUntil: { $0.busy == 0 }) { _ in }
         }
-        var one: UInt64 = 1
-        _ = write(eventFD, &one, 8)
+        signalEventFD()
         if let thread {
             if onCompletionThread { pthread_detach(thread) } else { pthread_join(thread, nil) }
         }
-        lock.withLock { s in s.idle.removeAll(); if !onCompletionThread { s.all.removeAll() } }
     }
 }

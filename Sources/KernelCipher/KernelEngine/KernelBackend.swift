@@ -17,8 +17,11 @@ final class KernelBackend: CipherBackend {
     let kind = EngineKind.kernel
     let properties: AlgorithmProperties
     let algorithm: String
-    private let tfm: CInt
-    private let released = Atomic<Bool>(false)
+    /// The transform socket; nil once released. Each call takes its own reference, so the descriptor closes when
+    /// the last call using it returns, never under one.
+    private let transformSocket: Mutex<AFALGTransformSocket?>
+    /// Op sockets of this transform that are open (their `KernelSlot`s alive).
+    private let openOpSockets = OpSocketCount()
     /// Inputs larger than one chunk go through several sendmsg(MSG_MORE)/read rounds; the kernel chains the
     /// IV between them for these modes only. Others must fit one round.
     private let chains: Bool
@@ -43,7 +46,7 @@ final class KernelBackend: CipherBackend {
             close(fd)
             throw .algorithmNotFound(algorithm, engine: .kernel)
         }
-        self.tfm = fd
+        self.transformSocket = Mutex(AFALGTransformSocket(adopting: fd))
         self.algorithm = algorithm
         let (mode, _) = KernelAlgorithmInfo.split(info.name)
         self.chains = ["ecb", "cbc", "ctr"].contains(mode)
@@ -54,8 +57,6 @@ final class KernelBackend: CipherBackend {
             minimumInput: ["xts", "cts"].contains(mode) ? info.blockSize : 0,
             driver: info.driver, priority: info.priority)
     }
-
-    deinit { release() }
 
     /// True when `bind(2)` of this skcipher name succeeds here (this may autoload kernel modules).
     static func isAvailable(_ algorithm: String) -> Bool {
@@ -74,7 +75,18 @@ final class KernelBackend: CipherBackend {
     }
 
     func setKey(_ key: SecureBytes) throws(KernelCipherError) {
-        let result = key.withUnsafeBytes { AFALG.setKey(tfm, $0) }
+        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
+        var result = key.withUnsafeBytes { tfm.setKey($0) }
+        // EBUSY although every op socket of ours is closed: an AIO read that completed in a kernel worker (an
+        // asynchronous driver, e.g. cryptd) drops its file reference from deferred work a jiffy or so later, and
+        // the kernel counts that op socket until then. Wait for it, at most about one second.
+        var pause: useconds_t = 50, waited: useconds_t = 0
+        while case .failure(.busy) = result, openOpSockets.value.load(ordering: .acquiring) == 0, waited < 1_000_000 {
+            usleep(pause)
+            waited += pause
+            pause = min(pause * 2, 5_000)
+            result = key.withUnsafeBytes { tfm.setKey($0) }
+        }
         switch result {
         case .success: key.wipe()  // the kernel holds the key now; no Swift copy is kept
         case .failure(let errno) where errno == .invalidArgument:
@@ -85,16 +97,21 @@ final class KernelBackend: CipherBackend {
     }
 
     func makeSlot() throws(KernelCipherError) -> any CipherSlot {
-        if released.load(ordering: .acquiring) { throw .transformReleased }
-        switch AFALG.accept(tfm) {
-        case .success(let op): return KernelSlot(fd: op, chains: chains, ivSize: properties.ivSize)
+        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
+        switch tfm.accept() {
+        case .success(let op): return KernelSlot(fd: op, chains: chains, ivSize: properties.ivSize, count: openOpSockets)
         case .failure(let errno): throw .kernel(operation: "accept", errno: errno)
         }
     }
 
+    /// Drops the engine's reference to the transform socket: it closes now, or when the last call still using it
+    /// returns. Op sockets keep their own kernel reference to the transform.
     func release() {
-        if released.exchange(true, ordering: .acquiringAndReleasing) { return }
-        close(tfm)
+        let socket = transformSocket.withLock { socket -> AFALGTransformSocket? in
+            defer { socket = nil }
+            return socket
+        }
+        _ = socket  // closed here (outside the lock) unless a call still holds it
     }
 }
 
@@ -105,13 +122,22 @@ final class KernelSlot: CipherSlot {
     /// Control messages (ALG_SET_OP + ALG_SET_IV) reused for every request on this socket.
     let control: AFALGControl
 
-    init(fd: CInt, chains: Bool, ivSize: Int) {
+    /// Counts the open op sockets of a transform (`KernelSlot` init/deinit), so a re-key knows all are closed.
+    private let count: OpSocketCount?
+
+    /// Takes ownership of op socket `fd` (closed in `deinit`), counted in `count`.
+    init(fd: CInt, chains: Bool, ivSize: Int, count: OpSocketCount? = nil) {
         self.fd = fd
         self.chains = chains
+        self.count = count
         control = AFALGControl(ivSize: ivSize)
+        count?.value.add(1, ordering: .relaxed)
     }
 
-    deinit { close(fd) }
+    deinit {
+        close(fd)
+        count?.value.subtract(1, ordering: .releasing)
+    }
 
     func run(
         _ operation: CipherOperation, iv: UnsafeRawBufferPointer,
@@ -151,4 +177,9 @@ final class KernelSlot: CipherSlot {
     private func map(_ errno: Errno, _ operation: String) -> KernelCipherError {
         errno == .noKey ? .keyNotSet : .kernel(operation: operation, errno: errno)
     }
+}
+
+/// The number of open op sockets of one transform.
+final class OpSocketCount: Sendable {
+    let value = Atomic<Int>(0)
 }
