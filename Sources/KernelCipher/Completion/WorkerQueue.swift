@@ -11,13 +11,12 @@ import Musl
 /// when many requests are in flight there is no thread hop per request.
 final class WorkerQueue: @unchecked Sendable {
     private struct State {
-        var pending: [Job] = []
-        var head = 0
+        var pending = JobFIFO()
         var running = 0
         var spawned = 0
         var released = false
         var threads: [pthread_t] = []
-        var pendingCount: Int { pending.count - head }
+        var pendingCount: Int { pending.count }
     }
 
     private let lock = ConditionLock(State())
@@ -64,12 +63,7 @@ final class WorkerQueue: @unchecked Sendable {
             let job: Job? = lock.withLock(waitingUntil: { $0.pendingCount > 0 || $0.released || finishedOne }) { s in
                 if finishedOne { s.running -= 1; finishedOne = false }
                 guard s.pendingCount > 0 else { return nil }
-                let job = s.pending[s.head]
-                s.head += 1
-                if s.head > 64 && s.head * 2 > s.pending.count {
-                    s.pending.removeFirst(s.head)
-                    s.head = 0
-                }
+                let job = s.pending.popFirst()!
                 s.running += 1
                 return job
             }
@@ -87,9 +81,7 @@ final class WorkerQueue: @unchecked Sendable {
     func release() {
         let (abandoned, threads) = lock.withLock { s -> ([Job], [pthread_t]) in
             s.released = true
-            let rest = Array(s.pending[s.head...])
-            s.pending.removeAll()
-            s.head = 0
+            let rest = s.pending.removeAll()
             defer { s.threads.removeAll() }
             return (rest, s.threads)
         }

@@ -36,7 +36,7 @@ final class AIOQueue: @unchecked Sendable {
         /// Flights in `all` whose completion is running (`isFinishing`).
         var finishing = 0
         var reserved = 0
-        var backlog: [Job] = []
+        var backlog = JobFIFO()
         var released = false
         /// Op sockets with kernel work (a request being sent or read) or being created. Running completions do not
         /// count: release waits for the kernel, not for a completion (which may be the one releasing).
@@ -261,9 +261,9 @@ final class AIOQueue: @unchecked Sendable {
                     if open && !s.released { s.idle.append(flight) } else { s.all.removeAll { $0 === flight } }
                     return .stop(wake: s.released)
                 }
-                if open { return .run(s.backlog.removeFirst()) }
+                if open { return .run(s.backlog.popFirst()!) }
                 s.reserved += 1
-                return .replace(s.backlog.removeFirst())
+                return .replace(s.backlog.popFirst()!)
             }
             switch step {
             case .stop(let wake):
@@ -355,8 +355,7 @@ final class AIOQueue: @unchecked Sendable {
         let abandoned = lock.withLock { s -> [Job]? in
             if s.released { return nil }
             s.released = true
-            defer { s.backlog.removeAll() }
-            return s.backlog
+            return s.backlog.removeAll()
         }
         guard let abandoned else { return }
         for job in abandoned { job.abandon(.transformReleased) }
