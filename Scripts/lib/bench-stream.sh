@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Streaming throughput in the kernel VM guest (issue 11 item 5): `kcrypto enc --engine kernel` vs libkcapi's
+# `kcapi-enc` on the same input file, output to a file on tmpfs, interleaved rounds.
+#
+#   bench-stream.sh RUN OUT_CSV ROUNDS MIB "ALGS" KCAPI_ENC [STRACE_DIR]
+#
+# Appends `RUN,tool,algorithm,bytes,seconds` lines to OUT_CSV (tools: kcapi-enc, kcrypto). Before timing, each
+# algorithm's two outputs are compared byte for byte (a mismatch fails the run). With STRACE_DIR, one extra
+# untimed run of each tool under `strace -f -c` leaves its system-call summary there.
+set -uo pipefail
+run="$1" out="$2" rounds="$3" mib="$4" algs="$5" kcapi_enc="$6" strace_dir="${7:-}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+kcrypto="$root/.build/release/kcrypto"
+dir=/dev/shm/kcapi-stream   # tmpfs in the guest (and input/output both in page cache, as in the issue)
+mkdir -p "$dir"
+key=000102030405060708090a0b0c0d0e0f iv=101112131415161718191a1b1c1d1e1f
+printf '%b' "$(sed 's/../\\x&/g' <<<"$key")" >"$dir/key.bin"
+head -c $(( mib << 20 )) /dev/urandom >"$dir/in"
+bytes=$(( mib << 20 ))
+
+now() { date +%s.%N; }
+# kcapi-enc pads only a partial last block; the input is a whole number of blocks, so kcrypto runs unpadded.
+# stderr goes to a log: on the guest console it is a terminal, and kcrypto would draw its progress line.
+kcapi_cmd() { "$kcapi_enc" -q -c "$1" -e --iv "$iv" --keyfd 3 -i "$dir/in" -o "$2" 3<"$dir/key.bin" 2>>"$out.stderr"; }
+kcrypto_cmd() {
+    "$kcrypto" enc -c "$1" --engine kernel --padding none --key "$key" --iv "$iv" -i "$dir/in" -o "$2" 2>>"$out.stderr"
+}
+cell() {  # tool alg
+    local t0 t1 rc=0
+    rm -f "$dir/out"
+    t0="$(now)"
+    if [[ "$1" == kcapi-enc ]]; then kcapi_cmd "$2" "$dir/out" || rc=$?; else kcrypto_cmd "$2" "$dir/out" || rc=$?; fi
+    t1="$(now)"
+    if (( rc )); then echo "[$run] $1 $2 failed (exit $rc)" >&2; return 1; fi
+    awk -v r="$run" -v t="$1" -v a="$2" -v b="$bytes" -v s="$t0" -v e="$t1" \
+        'BEGIN { printf "%s,%s,%s,%d,%.6f\n", r, t, a, b, e - s }' >>"$out"
+}
+
+status=0
+for alg in $algs; do
+    # Same bytes from both tools.
+    kcapi_cmd "$alg" "$dir/ref" && kcrypto_cmd "$alg" "$dir/out" || { echo "[$run] $alg: a tool failed" >&2; exit 1; }
+    if ! cmp -s "$dir/ref" "$dir/out"; then
+        echo "[$run] $alg: kcrypto and kcapi-enc outputs differ" >&2; exit 1
+    fi
+    rm -f "$dir/ref" "$dir/out"
+    if [[ -n "$strace_dir" ]] && command -v strace >/dev/null; then
+        strace -f -c -o "$strace_dir/strace-kcapi-enc-${alg//[()]/_}.txt" "$kcapi_enc" -q -c "$alg" -e --iv "$iv" \
+            --keyfd 3 -i "$dir/in" -o "$dir/out" 3<"$dir/key.bin" 2>>"$out.stderr"
+        rm -f "$dir/out"
+        strace -f -c -o "$strace_dir/strace-kcrypto-${alg//[()]/_}.txt" "$kcrypto" enc -c "$alg" --engine kernel \
+            --padding none --key "$key" --iv "$iv" -i "$dir/in" -o "$dir/out" 2>>"$out.stderr"
+        rm -f "$dir/out"
+    fi
+done
+for (( r = 1; r <= rounds; r++ )); do
+    echo "[$run] round $r/$rounds" >&2
+    for alg in $algs; do
+        if (( r % 2 )); then cell kcapi-enc "$alg" || status=1; cell kcrypto "$alg" || status=1
+        else cell kcrypto "$alg" || status=1; cell kcapi-enc "$alg" || status=1; fi
+    done
+done
+rm -rf "$dir"
+exit "$status"
