@@ -4,7 +4,7 @@
 #
 #   bench-stream.sh RUN OUT_CSV ROUNDS MIB "ALGS" KCAPI_ENC [STRACE_DIR]
 #
-# Appends `RUN,tool,algorithm,bytes,seconds` lines to OUT_CSV (tools: kcapi-enc, kcrypto). Before timing, each
+# Appends `RUN,tool,algorithm,bytes,seconds,user,system` lines to OUT_CSV (tools: kcapi-enc, kcrypto). Before timing, each
 # algorithm's two outputs are compared byte for byte (a mismatch fails the run). With STRACE_DIR, one extra
 # untimed run of each tool under `strace -f -c` leaves its system-call summary there.
 set -uo pipefail
@@ -19,21 +19,25 @@ head -c $(( mib << 20 )) /dev/urandom >"$dir/in"
 bytes=$(( mib << 20 ))
 
 now() { date +%s.%N; }
+# The timed commands run under /usr/bin/time (user and system CPU seconds, 10 ms resolution) as a cross-check
+# of the elapsed time: a tool that sleeps shows elapsed well above user + system.
+timed() { /usr/bin/time -f '%U,%S' -o "$dir/cpu" "$@"; }
 # kcapi-enc pads only a partial last block; the input is a whole number of blocks, so kcrypto runs unpadded.
 # stderr goes to a log: on the guest console it is a terminal, and kcrypto would draw its progress line.
-kcapi_cmd() { "$kcapi_enc" -q -c "$1" -e --iv "$iv" --keyfd 3 -i "$dir/in" -o "$2" 3<"$dir/key.bin" 2>>"$out.stderr"; }
+kcapi_cmd() { timed "$kcapi_enc" -q -c "$1" -e --iv "$iv" --keyfd 3 -i "$dir/in" -o "$2" 3<"$dir/key.bin" 2>>"$out.stderr"; }
 kcrypto_cmd() {
-    "$kcrypto" enc -c "$1" --engine kernel --padding none --key "$key" --iv "$iv" -i "$dir/in" -o "$2" 2>>"$out.stderr"
+    timed "$kcrypto" enc -c "$1" --engine kernel --padding none --key "$key" --iv "$iv" -i "$dir/in" -o "$2" 2>>"$out.stderr"
 }
 cell() {  # tool alg
-    local t0 t1 rc=0
+    local t0 t1 rc=0 cpu
     rm -f "$dir/out"
     t0="$(now)"
     if [[ "$1" == kcapi-enc ]]; then kcapi_cmd "$2" "$dir/out" || rc=$?; else kcrypto_cmd "$2" "$dir/out" || rc=$?; fi
     t1="$(now)"
     if (( rc )); then echo "[$run] $1 $2 failed (exit $rc)" >&2; return 1; fi
-    awk -v r="$run" -v t="$1" -v a="$2" -v b="$bytes" -v s="$t0" -v e="$t1" \
-        'BEGIN { printf "%s,%s,%s,%d,%.6f\n", r, t, a, b, e - s }' >>"$out"
+    cpu="$(cat "$dir/cpu")"
+    awk -v r="$run" -v t="$1" -v a="$2" -v b="$bytes" -v s="$t0" -v e="$t1" -v c="$cpu" \
+        'BEGIN { printf "%s,%s,%s,%d,%.6f,%s\n", r, t, a, b, e - s, c }' >>"$out"
 }
 
 status=0
