@@ -160,21 +160,27 @@ struct CipherStream {
             // Reserve the window's blocks first (ENOSPC is then an error here, not a fault inside the kernel's copy).
             let reserved = posix_fallocate(output.fd, off_t(done), off_t(n))
             guard reserved == 0 else { throw .io(operation: "write", path: target, errno: Errno(rawValue: reserved)) }
-            guard let source = mmap(nil, n, PROT_READ, MAP_SHARED | MAP_POPULATE, input.fd, off_t(done)),
-                  source != MAP_FAILED else { throw .io(operation: "map", path: input.name, errno: .current) }
-            defer { munmap(source, n) }
-            guard let sink = mmap(nil, n, PROT_READ | PROT_WRITE, MAP_SHARED, output.fd, off_t(done)),
-                  sink != MAP_FAILED else { throw .io(operation: "map", path: target, errno: .current) }
-            defer { munmap(sink, n) }
+            let source = mmap(nil, n, PROT_READ, MAP_SHARED | MAP_POPULATE, input.fd, off_t(done))
+            defer { if source != MAP_FAILED { munmap(source, n) } }
+            let sink = mmap(nil, n, PROT_READ | PROT_WRITE, MAP_SHARED, output.fd, off_t(done))
+            defer { if sink != MAP_FAILED { munmap(sink, n) } }
+            if source == MAP_FAILED || sink == MAP_FAILED {
+                // A file system without shared mappings: the buffered loop does the whole stream.
+                let failure = Errno.current
+                if done == 0 && ftruncate(output.fd, 0) == 0 { return 0 }
+                throw .io(operation: "map", path: source == MAP_FAILED ? input.name : target, errno: failure)
+            }
             var nextIV: [UInt8]? = nil
             if operation == .decrypt && chaining == .cbc {
                 var block = [UInt8](repeating: 0, count: iv.count)
-                let got = block.withUnsafeMutableBytes { pread(input.fd, $0.baseAddress, $0.count, off_t(done + n - $0.count)) }
+                let got = block.withUnsafeMutableBytes {
+                    pread(input.fd, $0.baseAddress, $0.count, off_t(done + n - $0.count))
+                }
                 guard got == block.count else { throw .io(operation: "read", path: input.name, errno: .current) }
                 nextIV = block
             }
-            try crypt(UnsafeRawBufferPointer(start: source, count: n),
-                      into: UnsafeMutableRawBufferPointer(start: sink, count: n), nextIV: nextIV)
+            try crypt(UnsafeRawBufferPointer(start: source!, count: n),
+                      into: UnsafeMutableRawBufferPointer(start: sink!, count: n), nextIV: nextIV)
             done += n
             progress.update(done)
         }
