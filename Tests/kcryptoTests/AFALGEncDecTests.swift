@@ -42,8 +42,8 @@ struct AFALGEncDecTests {
     @Test func kernelMappedWindowsMatchSoftware() throws {
         let scratch = try Scratch()
         let page = 4096
-        for c in [CipherCase.cbc128, .ctr256, .ecb128, .chacha20] {
-            for size in [page, 3 * page, 3 * page + 1, 5 * page - 16, 2 * page + 4000] {
+        for c in [CipherCase.cbc128, .ctr256] {  // the IV carried between windows: from output, input, counter
+            for size in [3 * page, 3 * page + 1, 5 * page - 16] {
                 try scratch.write("p", testBytes(size, seed: UInt64(size) ^ 0x5a))
                 let chunk = ["--chunk-size", "\(page)"]
                 let kernel = try runCipher("enc", c, in: scratch, input: "p", output: "ck",
