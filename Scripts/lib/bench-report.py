@@ -158,6 +158,7 @@ if verdicts:
                       f"(target {target})")
 md.append("")
 md.append(meta.get("rss_note", ""))
+md.append("\n" + meta.get("stream", ""))
 md.append("\n![throughput vs message size](Benchmarks/results/throughput.png)\n")
 md.append(meta.get("notes", ""))
 open(report_path, "w").write("\n".join(md) + "\n")
