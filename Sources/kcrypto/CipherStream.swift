@@ -69,7 +69,6 @@ struct CipherStream {
             }
         }
 
-        let mapped = try runMapped(input: input, output: output, progress: &progress)
         var count = try input.readFull(into: UnsafeMutableRawBufferPointer(rebasing: current[0..<capacity]))
         total = count
         while true {
@@ -81,7 +80,7 @@ struct CipherStream {
                     + "across requests), so kcrypto accepts at most \(capacity) bytes of input")
             }
             var length = count
-            if isLast { length = try finalLength(count: count, total: mapped + total, block: current) }
+            if isLast { length = try finalLength(count: count, total: total, block: current) }
             if length > 0 || transform.properties.minimumInput > 0 {
                 try crypt(UnsafeRawBufferPointer(rebasing: current[0..<length]),
                           into: UnsafeMutableRawBufferPointer(rebasing: out[0..<length]))
@@ -96,17 +95,15 @@ struct CipherStream {
             swap(&current, &next)
             count = nextCount
             total += nextCount
-            progress.update(mapped + total)
+            progress.update(total)
         }
-        return mapped + total
+        return total
     }
 
     /// Runs one chunk as one request, or, when the engine caps requests below the chunk (the kernel engine
     /// takes 64 KiB of chacha20 per request), as several with the IV carried; leaves `iv` ready for the next.
-    /// `nextIV`: the IV after the whole chunk when the caller already has it (the mapped path reads the last
-    /// ciphertext block of a decrypted chunk with `pread`, so that user space does not load from the input mapping).
     private mutating func crypt(
-        _ source: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer, nextIV: [UInt8]? = nil
+        _ source: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer
     ) throws(CipherCommandError) {
         var offset = 0
         repeat {
@@ -124,80 +121,13 @@ struct CipherStream {
             switch result {
             case .success:
                 offset += n
-                if let nextIV, offset == source.count {
-                    iv = nextIV
-                } else {
-                    advanceIV(past: operation == .encrypt ? UnsafeRawBufferPointer(output) : input)
-                }
+                advanceIV(past: operation == .encrypt ? UnsafeRawBufferPointer(output) : input)
             case .failure(.inputTooLarge(_, let limit, _)) where chaining != .wholeMessage && limit >= 64 && n > limit:
                 requestLimit = limit / 64 * 64
             case .failure(let error):
                 throw .cipher(error)
             }
         } while offset < source.count
-    }
-
-    /// Streams all but the last chunk of a regular input file to the output file through shared mappings, one
-    /// chunk-sized window per request, when the kernel engine does the work: `mmap` the input window,
-    /// `fallocate` + `mmap` the output window, and the kernel copies the plaintext from the input's page cache
-    /// (sendmsg) and writes the result straight into the output's (read) — no `read(2)`/`write(2)` copies through a
-    /// buffer. Returns the bytes done (a multiple of the chunk size; 0 when this path does not apply) and leaves
-    /// both files positioned there for the buffered loop, which handles the last chunk, padding and any growth.
-    /// User space never loads from the input mapping (a concurrent truncation would raise SIGBUS): the kernel
-    /// reports such a fault as EFAULT, and the CBC-decrypt IV is read with `pread`.
-    private mutating func runMapped(
-        input: borrowing CipherInput, output: borrowing CipherOutput, progress: inout Progress
-    ) throws(CipherCommandError) -> Int {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        guard transform.engine == .kernel, chaining != .wholeMessage, let target = output.target,
-              chunkSize % page == 0, let size = Self.regularFileSize(input.fd),
-              Self.regularFileSize(output.fd) == 0,
-              lseek(input.fd, 0, SEEK_CUR) == 0, lseek(output.fd, 0, SEEK_CUR) == 0 else { return 0 }
-        let prefix = size > 0 ? (size - 1) / chunkSize * chunkSize : 0
-        var done = 0
-        while done < prefix {
-            let n = chunkSize
-            // Reserve the window's blocks first (ENOSPC is then an error here, not a fault inside the kernel's copy).
-            let reserved = posix_fallocate(output.fd, off_t(done), off_t(n))
-            guard reserved == 0 else { throw .io(operation: "write", path: target, errno: Errno(rawValue: reserved)) }
-            let source = mmap(nil, n, PROT_READ, MAP_SHARED | MAP_POPULATE, input.fd, off_t(done))
-            defer { if source != MAP_FAILED { munmap(source, n) } }
-            let sink = mmap(nil, n, PROT_READ | PROT_WRITE, MAP_SHARED, output.fd, off_t(done))
-            defer { if sink != MAP_FAILED { munmap(sink, n) } }
-            if source == MAP_FAILED || sink == MAP_FAILED {
-                // A file system without shared mappings: the buffered loop does the whole stream.
-                let failure = Errno.current
-                if done == 0 && ftruncate(output.fd, 0) == 0 { return 0 }
-                throw .io(operation: "map", path: source == MAP_FAILED ? input.name : target, errno: failure)
-            }
-            var nextIV: [UInt8]? = nil
-            if operation == .decrypt && chaining == .cbc {
-                var block = [UInt8](repeating: 0, count: iv.count)
-                let got = block.withUnsafeMutableBytes {
-                    pread(input.fd, $0.baseAddress, $0.count, off_t(done + n - $0.count))
-                }
-                guard got == block.count else { throw .io(operation: "read", path: input.name, errno: .current) }
-                nextIV = block
-            }
-            try crypt(UnsafeRawBufferPointer(start: source!, count: n),
-                      into: UnsafeMutableRawBufferPointer(start: sink!, count: n), nextIV: nextIV)
-            done += n
-            progress.update(done)
-        }
-        guard lseek(input.fd, off_t(done), SEEK_SET) == done else {
-            throw .io(operation: "read", path: input.name, errno: .current)
-        }
-        guard lseek(output.fd, off_t(done), SEEK_SET) == done else {
-            throw .io(operation: "write", path: target, errno: .current)
-        }
-        return done
-    }
-
-    /// The size of `fd` when it is a regular file, else nil (`fstat`).
-    private static func regularFileSize(_ fd: CInt) -> Int? {
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return Int(st.st_size)
     }
 
     /// Checks the total length against the padding rules and pads the last chunk when encrypting with PKCS#7;

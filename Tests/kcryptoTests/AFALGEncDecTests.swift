@@ -36,10 +36,9 @@ struct AFALGEncDecTests {
         }
     }
 
-    /// File to file, the kernel engine maps all but the last chunk (one window per request) and the buffered loop
-    /// takes over at the last one: window counts around that hand-over, both directions, against the software
-    /// engine (which streams through buffers).
-    @Test func kernelMappedWindowsMatchSoftware() throws {
+    /// File to file in page-sized requests, the IV carried between them (from the output, the input, the counter):
+    /// request counts around the last chunk, both directions, kernel engine against the software engine.
+    @Test func kernelPageChunksMatchSoftware() throws {
         let scratch = try Scratch()
         let page = 4096
         for c in [CipherCase.cbc128, .ctr256] {  // the IV carried between windows: from output, input, counter
