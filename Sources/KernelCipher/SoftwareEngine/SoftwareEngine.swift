@@ -48,6 +48,9 @@ final class SoftwareBackend: CipherBackend {
         return try EVPSlot(algorithm: algorithm, key: current)
     }
 
+    /// Whether the engine holds a key (tests: none may be left after release).
+    var hasKey: Bool { key.withLock { $0 != nil } }
+
     /// Drops the key reference; the storage is zeroized once no slot creation still reads it.
     func release() {
         key.withLock { $0 = nil }

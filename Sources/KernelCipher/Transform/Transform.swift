@@ -126,9 +126,17 @@ public final class Transform: Sendable {
         // no request that starts after this call returns runs under the previous key.
         _ = slots.flush()
         // The previous storage is released, not wiped: another thread may still be keying a slot from it.
-        state.withLock { s in
+        let stored = state.withLock { s -> Bool in
+            if s.released { return false }
             s.key = secure
             gate.bitwiseAnd(~Gate.noKey, ordering: .releasing)
+            return true
+        }
+        // release() ran after the check above: the engine may have taken this key after release dropped the last
+        // one, so drop it again (idempotent), or it would stay in memory until the transform is freed.
+        if !stored {
+            backend.release()
+            throw .transformReleased
         }
     }
 
