@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -8,8 +8,16 @@ let package = Package(
         .executable(name: "kcrypto", targets: ["kcrypto"]),
         .executable(name: "kcapi-c-baseline", targets: ["kcapi-c-baseline"]),
     ],
+    // "CLI" builds the `kcrypto` tool and is what this package's own `swift build`/`swift test` get (default).
+    // A package that only needs the library adds `traits: []` to its `.package(...)` line, and SwiftPM then
+    // neither fetches nor builds swift-argument-parser (see README, "Using the library").
+    traits: [
+        .trait(name: "CLI", description: "Builds the kcrypto command-line tool (needs swift-argument-parser)."),
+        .default(enabledTraits: ["CLI"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // libkcapi plus the kernel UAPI headers (if_alg.h, aio_abi.h, eventfd) the AF_ALG engine drives.
@@ -28,7 +36,7 @@ let package = Package(
             name: "kcrypto",
             dependencies: [
                 "KernelCipher",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["CLI"])),
             ],
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
@@ -38,15 +46,22 @@ let package = Package(
             path: "Benchmarks/CBaseline",
             linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("kcapi")]
         ),
+        // What both test targets share: the "needs AF_ALG" condition (`.requiresAFALG`) and the /proc/crypto
+        // fixtures (`Fixtures`, from its Resources/).
+        .target(
+            name: "KernelCipherTestSupport",
+            dependencies: ["KernelCipher"],
+            path: "Tests/KernelCipherTestSupport",
+            resources: [.copy("Resources")]
+        ),
         .testTarget(
             name: "KernelCipherTests",
-            dependencies: ["KernelCipher"],
+            dependencies: ["KernelCipher", "KernelCipherTestSupport"],
             resources: [.copy("Resources")]
         ),
         .testTarget(
             name: "kcryptoTests",
-            dependencies: ["KernelCipher", "kcrypto"],
-            resources: [.copy("Resources")]
+            dependencies: ["KernelCipher", "kcrypto", "KernelCipherTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

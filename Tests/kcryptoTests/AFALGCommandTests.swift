@@ -1,11 +1,10 @@
 import Foundation
 import KernelCipher
+import KernelCipherTestSupport
 import Testing
 
 /// `has`/`doctor` against a kernel with AF_ALG (runs in the QEMU VM runner; skipped elsewhere).
-@Suite(.enabled(if: AFALGAvailability.current.isAvailable
-                    || ProcessInfo.processInfo.environment["KCAPI_REQUIRE_AF_ALG"] == "1",
-                Comment(rawValue: AFALGAvailability.current.description)))
+@Suite(.requiresAFALG)
 struct AFALGCommandTests {
     @Test func templateInstantiatedThroughBind() throws {
         // rfc3686(ctr(aes)) is rarely listed before first use; bind instantiates it. The 7.3 allowlist refuses it.

@@ -1,12 +1,11 @@
 import Foundation
 import KernelCipher
+import KernelCipherTestSupport
 import Testing
 
 /// `enc`/`dec --engine kernel` give the same bytes as `--engine software` (runs in the QEMU VM runner; skipped
 /// elsewhere).
-@Suite(.enabled(if: AFALGAvailability.current.isAvailable
-                    || ProcessInfo.processInfo.environment["KCAPI_REQUIRE_AF_ALG"] == "1",
-                Comment(rawValue: AFALGAvailability.current.description)))
+@Suite(.requiresAFALG)
 struct AFALGEncDecTests {
     /// Streamable modes across several requests; whole-message modes within the kernel engine's 64 KiB.
     @Test(arguments: CipherCase.all)

@@ -1,23 +1,21 @@
 import Foundation
 import KernelCipher
+import KernelCipherTestSupport
 import Testing
 
 /// `has`, `list`, `enc` and `doctor` under the kernel run's AF_ALG policy (Scripts/test sets KCAPI_EXPECT_*; these
 /// run in every kernel run and in the 7.3 policy runs: unprivileged, af_alg_restrict=0 and =2). cbc(aes) is on the
 /// level-1 allowlist for privileged processes only, so it is the case that tells the answers apart.
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["KCAPI_EXPECT_PRIVILEGED"] != nil
-                    || ProcessInfo.processInfo.environment["KCAPI_REQUIRE_AF_ALG"] == "1",
-                "no kernel-run expectations (KCAPI_EXPECT_PRIVILEGED)"), .serialized)
+@Suite(.requiresKernelRunExpectations, .serialized)
 struct AFALGPolicyCommandTests {
     let policy = AFALGPolicy.current
     /// Whether this run's policy refuses cbc(aes) to this process.
     var cbcRefused: Bool { policy.restrictLevel == 2 || (policy.restrictLevel == 1 && !policy.isPrivileged) }
 
     @Test func harnessSetExpectations() throws {
-        let environment = ProcessInfo.processInfo.environment
-        let privileged = try #require(environment["KCAPI_EXPECT_PRIVILEGED"], "KCAPI_EXPECT_PRIVILEGED not set")
-        #expect(policy.isPrivileged == (privileged == "1"))
-        #expect(policy.restrictLevel == environment["KCAPI_EXPECT_AF_ALG_RESTRICT"].flatMap { Int($0) })
+        let privileged = try #require(PolicyExpectation.privileged as Bool?, "harness set no KCAPI_EXPECT_PRIVILEGED")
+        #expect(policy.isPrivileged == privileged)
+        #expect(policy.restrictLevel == PolicyExpectation.level)
     }
 
     @Test func hasAnswersForThisProcess() throws {

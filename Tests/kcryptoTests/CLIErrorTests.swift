@@ -1,4 +1,5 @@
 import Foundation
+import KernelCipherTestSupport
 import Testing
 
 /// Bad input: one clear line on stderr, non-zero exit, never a crash or stack trace.

@@ -1,11 +1,12 @@
 import Foundation
 import KernelCipher
+import KernelCipherTestSupport
 import Testing
 @testable import kcrypto
 
 @Suite struct HasCommandTests {
     @Test func listedNameExitsZero() throws {
-        let path = try Fixtures.write(Fixtures.mixed)
+        let path = try Fixtures.write(Fixtures.procCryptoSample)
         let out = try KcryptoProcess.run(["has", "cbc(aes)", "--proc-file", path])
         #expect(out.status == 0)
         #expect(out.stderr.isEmpty)
@@ -18,7 +19,7 @@ import Testing
     }
 
     @Test func typeMustMatch() throws {
-        let path = try Fixtures.write(Fixtures.mixed)
+        let path = try Fixtures.write(Fixtures.procCryptoSample)
         #expect(try KcryptoProcess.run(["has", "aes", "--type", "cipher", "--proc-file", path]).status == 0)
         let out = try KcryptoProcess.run(["has", "aes", "--type", "skcipher", "--proc-file", path])
         #expect(out.status == 1)
@@ -27,14 +28,14 @@ import Testing
     }
 
     @Test func internalOnlyIsNotAvailable() throws {
-        let path = try Fixtures.write(Fixtures.mixed)
+        let path = try Fixtures.write(Fixtures.procCryptoSample)
         let out = try KcryptoProcess.run(["has", "__cbc(aes)", "--proc-file", path])
         #expect(out.status == 1)
         #expect(out.stderr.contains("only as internal"))
     }
 
     @Test func unlistedNameSaysWhatWasTried() throws {
-        let path = try Fixtures.write(Fixtures.mixed)
+        let path = try Fixtures.write(Fixtures.procCryptoSample)
         let out = try KcryptoProcess.run(["has", "no-such-alg(xyz)", "--format", "json", "--proc-file", path])
         #expect(out.status == 1)
         #expect(out.stderr.split(separator: "\n").count == 1)
@@ -52,7 +53,7 @@ import Testing
     }
 
     @Test func unbindableTypeSkipsBind() throws {
-        let path = try Fixtures.write(Fixtures.mixed)
+        let path = try Fixtures.write(Fixtures.procCryptoSample)
         let out = try KcryptoProcess.run(["has", "rsa", "--type", "akcipher", "--proc-file", path])
         #expect(out.status == 1)
         #expect(out.stderr.contains("type akcipher is not bindable through AF_ALG, so bind was not tried"))
@@ -64,7 +65,7 @@ import Testing
     static let unprivileged = AFALGPolicy(restrictLevel: 1, isPrivileged: false)
 
     @Test func bindFallbackTriesEachTypeUntilOneBinds() {
-        let proc = ProcCrypto(parsing: Fixtures.mixed)
+        let proc = ProcCrypto(parsing: Fixtures.procCryptoSample)
         var calls: [String] = []
         let answer = Kcrypto.Has.check(name: "sha3-256", type: nil, proc: proc, procPath: "P",
                                        availability: .available, policy: Self.unprivileged) { type, name in
@@ -81,7 +82,7 @@ import Testing
     }
 
     @Test func bindFallbackHonoursType() {
-        let proc = ProcCrypto(parsing: Fixtures.mixed)
+        let proc = ProcCrypto(parsing: Fixtures.procCryptoSample)
         var calls: [AFALGSocketType] = []
         let answer = Kcrypto.Has.check(name: "rfc3686(ctr(aes))", type: TypeFilter(argument: "skcipher"), proc: proc,
                                        procPath: "P", availability: .available, policy: Self.unprivileged) { type, _ in
@@ -95,7 +96,7 @@ import Testing
 
     /// Listed is not enough: the answer is whether this process can bind it, as the type it is listed under.
     @Test func listedEntryIsProbedForThisProcess() {
-        let proc = ProcCrypto(parsing: Fixtures.mixed)
+        let proc = ProcCrypto(parsing: Fixtures.procCryptoSample)
         var calls: [AFALGSocketType] = []
         let answer = Kcrypto.Has.check(name: "gcm(aes)", type: nil, proc: proc, procPath: "P",
                                        availability: .available, policy: Self.unprivileged) { type, _ in
@@ -108,7 +109,7 @@ import Testing
 
     /// Listed but refused by af_alg_restrict: a distinct answer (exit 3) naming the policy and the way out.
     @Test func listedButRefusedByPolicy() {
-        let proc = ProcCrypto(parsing: Fixtures.mixed)
+        let proc = ProcCrypto(parsing: Fixtures.procCryptoSample)
         let refusal = AFALGRefusal(algorithm: "cbc(aes)", type: .skcipher, policy: Self.unprivileged,
                                    allowedIfPrivileged: true)
         let answer = Kcrypto.Has.check(name: "cbc(aes)", type: nil, proc: proc, procPath: "P",
@@ -123,7 +124,7 @@ import Testing
 
     /// af_alg_restrict=2 makes socket() fail: that is the policy too, not "no AF_ALG".
     @Test func disabledByPolicyIsARefusal() {
-        let proc = ProcCrypto(parsing: Fixtures.mixed)
+        let proc = ProcCrypto(parsing: Fixtures.procCryptoSample)
         let disabled = AFALGPolicy(restrictLevel: 2, isPrivileged: true)
         let answer = Kcrypto.Has.check(name: "xts(aes)", type: TypeFilter(argument: "skcipher"), proc: proc,
                                        procPath: "P", availability: .unavailable(.addressFamilyNotSupported),
@@ -135,7 +136,7 @@ import Testing
     }
 
     @Test func noBindWithoutAFALG() {
-        let proc = ProcCrypto(parsing: Fixtures.mixed)
+        let proc = ProcCrypto(parsing: Fixtures.procCryptoSample)
         let answer = Kcrypto.Has.check(name: "sha256", type: nil, proc: proc, procPath: "P",
                                        availability: .unavailable(.addressFamilyNotSupported),
                                        policy: AFALGPolicy(restrictLevel: nil, isPrivileged: true)) { _, _ in
@@ -148,7 +149,7 @@ import Testing
 
     /// Where AF_ALG cannot be created (this host), a listed name still answers from the listing.
     @Test func listedWithoutAFALGAnswersFromTheListing() {
-        let proc = ProcCrypto(parsing: Fixtures.mixed)
+        let proc = ProcCrypto(parsing: Fixtures.procCryptoSample)
         let answer = Kcrypto.Has.check(name: "gcm(aes)", type: nil, proc: proc, procPath: "P",
                                        availability: .unavailable(.addressFamilyNotSupported),
                                        policy: AFALGPolicy(restrictLevel: nil, isPrivileged: true)) { _, _ in

@@ -1,9 +1,10 @@
 import Foundation
+import KernelCipherTestSupport
 import Testing
 
 @Suite struct ListCommandTests {
     @Test func textTableGroupsDriversAndMarksSelected() throws {
-        let path = try Fixtures.write(Fixtures.mixed)
+        let path = try Fixtures.write(Fixtures.procCryptoSample)
         let out = try KcryptoProcess.run(["list", "--proc-file", path])
         #expect(out.status == 0)
         #expect(out.stderr.isEmpty)
@@ -24,7 +25,7 @@ import Testing
     }
 
     @Test func allIncludesInternal() throws {
-        let path = try Fixtures.write(Fixtures.mixed)
+        let path = try Fixtures.write(Fixtures.procCryptoSample)
         let out = try KcryptoProcess.run(["list", "--all", "--proc-file", path])
         #expect(out.status == 0)
         #expect(out.stdout.contains("__cbc-aes-aesni"))
@@ -32,7 +33,7 @@ import Testing
     }
 
     @Test func typeFilterUsesAFALGSocketTypes() throws {
-        let path = try Fixtures.write(Fixtures.mixed)
+        let path = try Fixtures.write(Fixtures.procCryptoSample)
         let out = try KcryptoProcess.run(["list", "--type", "skcipher", "--format", "json", "--proc-file", path])
         #expect(out.status == 0)
         let algorithms = try #require(try out.json()["algorithms"] as? [[String: Any]])
@@ -43,7 +44,7 @@ import Testing
     }
 
     @Test func jsonHasDriversSortedAndOneSelectedPerType() throws {
-        let path = try Fixtures.write(Fixtures.mixed)
+        let path = try Fixtures.write(Fixtures.procCryptoSample)
         let out = try KcryptoProcess.run(["list", "--format", "json", "--proc-file", path])
         #expect(out.status == 0)
         let json = try out.json()
@@ -61,7 +62,7 @@ import Testing
         #expect(try #require(text.range(of: "\"driver\"")).lowerBound < #require(text.range(of: "\"name\"")).lowerBound)
     }
 
-    @Test(arguments: Fixtures.snapshots)
+    @Test(arguments: Fixtures.procCryptoSnapshots)
     func listsEverySnapshotName(url: URL) throws {
         let out = try KcryptoProcess.run(["list", "--all", "--format", "json", "--proc-file", url.path])
         #expect(out.status == 0)

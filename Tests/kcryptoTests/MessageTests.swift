@@ -1,11 +1,12 @@
 import Foundation
 import KernelCipher
+import KernelCipherTestSupport
 import Testing
 
 /// Sizes and error text (issue 10, items 15–16): huge sizes are refused in one line, errno names come from the C
 /// library, names are escaped and shortened, `--proc-file` refuses what is not a regular file.
 @Suite struct MessageTests {
-    static let proc = { try! Fixtures.write(Fixtures.mixed) }()
+    static let proc = { try! Fixtures.write(Fixtures.procCryptoSample) }()
 
     /// Used to abort (SIGABRT, 134) with "failed to allocate".
     @Test(arguments: [

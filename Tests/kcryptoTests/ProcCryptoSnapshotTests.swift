@@ -1,14 +1,15 @@
 import Foundation
+import KernelCipherTestSupport
 import Testing
 import KernelCipher
 
 /// Parses every committed `/proc/crypto` snapshot (this host's and the VM kernels').
 @Suite struct ProcCryptoSnapshotTests {
     @Test func atLeastTheHostSnapshotIsCommitted() {
-        #expect(!Fixtures.snapshots.isEmpty)
+        #expect(!Fixtures.procCryptoSnapshots.isEmpty)
     }
 
-    @Test(arguments: Fixtures.snapshots)
+    @Test(arguments: Fixtures.procCryptoSnapshots)
     func parsesSnapshotCompletely(url: URL) throws {
         let bytes = try ProcCrypto.readContents(path: url.path)
         let proc = ProcCrypto(parsing: bytes)

@@ -1,9 +1,10 @@
 import Foundation
+import KernelCipherTestSupport
 import Testing
 
 @Suite struct ShowCommandTests {
     @Test func textShowsEveryFieldOfEveryDriver() throws {
-        let path = try Fixtures.write(Fixtures.mixed)
+        let path = try Fixtures.write(Fixtures.procCryptoSample)
         let out = try KcryptoProcess.run(["show", "cbc(aes)", "--proc-file", path])
         #expect(out.status == 0)
         #expect(out.stdout.hasPrefix("cbc(aes): 2 drivers"))
@@ -16,7 +17,7 @@ import Testing
     }
 
     @Test func jsonKeepsFieldsInFileOrder() throws {
-        let path = try Fixtures.write(Fixtures.mixed)
+        let path = try Fixtures.write(Fixtures.procCryptoSample)
         let out = try KcryptoProcess.run(["show", "gcm(aes)", "--format", "json", "--proc-file", path])
         #expect(out.status == 0)
         let json = try out.json()
@@ -32,7 +33,7 @@ import Testing
     }
 
     @Test func showsInternalAndByDriverName() throws {
-        let path = try Fixtures.write(Fixtures.mixed)
+        let path = try Fixtures.write(Fixtures.procCryptoSample)
         let out = try KcryptoProcess.run(["show", "__cbc-aes-aesni", "--proc-file", path])
         #expect(out.status == 0)
         #expect(out.stdout.contains("internal    : yes"))
@@ -40,7 +41,7 @@ import Testing
     }
 
     @Test func unknownNameExitsOneWithOneLine() throws {
-        let path = try Fixtures.write(Fixtures.mixed)
+        let path = try Fixtures.write(Fixtures.procCryptoSample)
         let out = try KcryptoProcess.run(["show", "xts(aes)", "--proc-file", path])
         #expect(out.status == 1)
         #expect(out.stdout.isEmpty)

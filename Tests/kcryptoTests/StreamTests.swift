@@ -1,10 +1,11 @@
 import Foundation
+import KernelCipherTestSupport
 import Testing
 
 /// Closed and full standard streams (issue 10, items 11–13): diagnostics never trap, stdout writes are checked,
 /// closed descriptors are named, and the key cannot share stdin with the input.
 @Suite struct StreamTests {
-    static let proc = { try! Fixtures.write(Fixtures.mixed) }()
+    static let proc = { try! Fixtures.write(Fixtures.procCryptoSample) }()
 
     /// An error message with stderr closed (`2>&-`) or full (`2>/dev/full`) used to trap (SIGILL, 132).
     @Test(arguments: [SpawnSetup.Stream.closed, .path("/dev/full", flags: O_WRONLY)])

@@ -3,10 +3,7 @@ import Glibc
 #endif
 import Testing
 @testable import KernelCipher
-
-/// Kernel-path suites run when AF_ALG works here, or when the VM runner demands it (`KCAPI_REQUIRE_AF_ALG=1`).
-let afalgTestsEnabled = AFALGAvailability.current.isAvailable
-    || getenv("KCAPI_REQUIRE_AF_ALG").map { String(cString: $0) } == "1"
+import KernelCipherTestSupport
 
 @Suite struct BindingCheckTests {
     @Test func rejectsNamesThatDoNotFitSockaddrAlg() {
@@ -23,7 +20,7 @@ let afalgTestsEnabled = AFALGAvailability.current.isAvailable
     }
 }
 
-@Suite(.enabled(if: afalgTestsEnabled, Comment(rawValue: AFALGAvailability.current.description)))
+@Suite(.requiresAFALG)
 struct AFALGBindingKernelTests {
     @Test(arguments: [
         (AFALGSocketType.skcipher, "cbc(aes)"), (.skcipher, "rfc3686(ctr(aes))"), (.aead, "gcm(aes)"),

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import KernelCipherTestSupport
 import Testing
 import CKCAPI
 @testable import KernelCipher

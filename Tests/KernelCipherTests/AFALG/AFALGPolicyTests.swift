@@ -1,27 +1,16 @@
 import Foundation
 import Testing
 @testable import KernelCipher
-
-/// What the kernel VM run was set up with (Scripts/test sets these for every kernel run): the policy tests assert
-/// the outcome expected for that kernel, level and privilege, never skip.
-enum PolicyExpectation {
-    private static var environment: [String: String] { ProcessInfo.processInfo.environment }
-    /// `KCAPI_EXPECT_PRIVILEGED=0|1`.
-    static var privileged: Bool? { environment["KCAPI_EXPECT_PRIVILEGED"].map { $0 == "1" } }
-    /// `KCAPI_EXPECT_AF_ALG_RESTRICT=N`; unset on kernels without the sysctl.
-    static var level: Int? { environment["KCAPI_EXPECT_AF_ALG_RESTRICT"].flatMap { Int($0) } }
-    /// Whether the policy suites run here: in every kernel run, and wherever the harness set expectations.
-    static var isSet: Bool { privileged != nil || AFALGRequirement.isRequired }
-}
+import KernelCipherTestSupport
 
 /// `af_alg_restrict` (7.3+) as the engine and `AFALGPolicy` see it, per level and privilege. Runs in every kernel
 /// run (where there is no sysctl the level must read as nil and nothing may be refused by policy).
-@Suite(.enabled(if: PolicyExpectation.isSet, "no kernel-run expectations (KCAPI_EXPECT_PRIVILEGED)"), .serialized)
+@Suite(.requiresKernelRunExpectations, .serialized)
 struct AFALGPolicyTests {
     let policy = AFALGPolicy.current
 
     @Test func policyIsWhatTheHarnessSetUp() throws {
-        let privileged = try #require(PolicyExpectation.privileged, "KCAPI_EXPECT_PRIVILEGED not set by the harness")
+        let privileged = try #require(PolicyExpectation.privileged as Bool?, "harness set no KCAPI_EXPECT_PRIVILEGED")
         #expect(policy.restrictLevel == PolicyExpectation.level)
         #expect(policy.isPrivileged == privileged)
         #expect(AFALGAvailability.probe().isAvailable == (policy.restrictLevel != 2))

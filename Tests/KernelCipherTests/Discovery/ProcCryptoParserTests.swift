@@ -1,71 +1,10 @@
 import Testing
 @testable import KernelCipher
+import KernelCipherTestSupport
 
-/// A hand-written /proc/crypto excerpt covering several types, a shared name and an internal helper.
-let sampleProcCrypto = """
-name         : cbc(aes)
-driver       : cbc-aes-aesni
-module       : aesni_intel
-priority     : 400
-refcnt       : 1
-selftest     : passed
-internal     : no
-type         : skcipher
-async        : no
-blocksize    : 16
-min keysize  : 16
-max keysize  : 32
-ivsize       : 16
-chunksize    : 16
-walksize     : 16
-statesize    : 0
-
-name         : __cbc(aes)
-driver       : __cbc-aes-aesni
-module       : aesni_intel
-priority     : 400
-refcnt       : 1
-selftest     : passed
-internal     : yes
-type         : skcipher
-async        : no
-blocksize    : 16
-min keysize  : 16
-max keysize  : 32
-ivsize       : 16
-chunksize    : 16
-walksize     : 16
-statesize    : 0
-
-name         : cbc(aes)
-driver       : cbc(ecb(aes-fixed-time))
-module       : kernel
-priority     : 101
-refcnt       : 1
-selftest     : passed
-internal     : no
-type         : lskcipher
-blocksize    : 16
-min keysize  : 16
-max keysize  : 32
-ivsize       : 16
-chunksize    : 16
-statesize    : 0
-
-name         : gcm(aes)
-driver       : generic-gcm-aesni
-module       : aesni_intel
-priority     : 400
-refcnt       : 1
-selftest     : passed
-internal     : no
-type         : aead
-async        : yes
-blocksize    : 1
-ivsize       : 12
-maxauthsize  : 16
-geniv        : <none>
-
+/// The shared hand-written /proc/crypto excerpt (KernelCipherTestSupport) plus a shash and an rng, so every
+/// typed accessor has a field to read.
+let sampleProcCrypto = Fixtures.procCryptoSample + "\n" + """
 name         : sha256
 driver       : sha256-generic
 module       : kernel
@@ -87,18 +26,6 @@ selftest     : passed
 internal     : no
 type         : rng
 seedsize     : 0
-
-name         : aes
-driver       : aes-generic
-module       : kernel
-priority     : 100
-refcnt       : 1
-selftest     : passed
-internal     : no
-type         : cipher
-blocksize    : 16
-min keysize  : 16
-max keysize  : 32
 
 """
 

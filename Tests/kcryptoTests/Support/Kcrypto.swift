@@ -1,4 +1,5 @@
 import Foundation
+import KernelCipherTestSupport
 import Testing
 
 /// Runs the built `kcrypto` binary as a subprocess.
@@ -24,10 +25,10 @@ enum KcryptoProcess {
     static let keyWarning = "kcrypto: warning: --key is visible to other users in the process list; "
         + "prefer --key-file or --keyfd\n"
 
-    /// `.build/<triple>/debug/kcrypto`, next to this test target's resource bundle (or `$KCRYPTO_PATH`).
+    /// `.build/<triple>/debug/kcrypto`, next to the test-support resource bundle (or `$KCRYPTO_PATH`).
     static var executableURL: URL {
         if let path = ProcessInfo.processInfo.environment["KCRYPTO_PATH"] { return URL(fileURLWithPath: path) }
-        return Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("kcrypto")
+        return Fixtures.buildProductsDirectory.appendingPathComponent("kcrypto")
     }
 
     /// Runs `kcrypto args…`; stdout/stderr go to temporary files so large output cannot block on a pipe.
@@ -86,100 +87,12 @@ enum KcryptoProcess {
     }
 }
 
-/// Test fixtures: the committed `/proc/crypto` snapshots and small hand-written files.
-enum Fixtures {
-    /// `Resources/proc-crypto-<release>.txt` files, sorted by name.
-    static var snapshots: [URL] {
-        guard let resources = Bundle.module.url(forResource: "Resources", withExtension: nil),
-              let files = try? FileManager.default.contentsOfDirectory(at: resources, includingPropertiesForKeys: nil)
-        else { return [] }
-        return files.filter { $0.lastPathComponent.hasPrefix("proc-crypto-") && $0.pathExtension == "txt" }
-            .sorted { $0.lastPathComponent < $1.lastPathComponent }
-    }
-
+/// Hand-written `/proc/crypto` files for the CLI's `--proc-file`.
+extension Fixtures {
     /// Writes `text` to a fresh temporary file and returns its path.
     static func write(_ text: String, name: String = "proc-crypto") throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).txt")
         try Data(text.utf8).write(to: url)
         return url.path
     }
-
-    /// Two drivers for one name (different priorities, skcipher + lskcipher), an internal helper, an aead.
-    static let mixed = """
-    name         : cbc(aes)
-    driver       : cbc(ecb(aes-fixed-time))
-    module       : kernel
-    priority     : 101
-    refcnt       : 1
-    selftest     : passed
-    internal     : no
-    type         : lskcipher
-    blocksize    : 16
-    min keysize  : 16
-    max keysize  : 32
-    ivsize       : 16
-    chunksize    : 16
-    statesize    : 0
-
-    name         : __cbc(aes)
-    driver       : __cbc-aes-aesni
-    module       : aesni_intel
-    priority     : 400
-    refcnt       : 1
-    selftest     : passed
-    internal     : yes
-    type         : skcipher
-    async        : no
-    blocksize    : 16
-    min keysize  : 16
-    max keysize  : 32
-    ivsize       : 16
-    chunksize    : 16
-    walksize     : 16
-    statesize    : 0
-
-    name         : cbc(aes)
-    driver       : cbc-aes-aesni
-    module       : aesni_intel
-    priority     : 400
-    refcnt       : 1
-    selftest     : passed
-    internal     : no
-    type         : skcipher
-    async        : no
-    blocksize    : 16
-    min keysize  : 16
-    max keysize  : 32
-    ivsize       : 16
-    chunksize    : 16
-    walksize     : 16
-    statesize    : 0
-
-    name         : gcm(aes)
-    driver       : generic-gcm-aesni
-    module       : aesni_intel
-    priority     : 400
-    refcnt       : 1
-    selftest     : passed
-    internal     : no
-    type         : aead
-    async        : yes
-    blocksize    : 1
-    ivsize       : 12
-    maxauthsize  : 16
-    geniv        : <none>
-
-    name         : aes
-    driver       : aes-generic
-    module       : kernel
-    priority     : 100
-    refcnt       : 1
-    selftest     : passed
-    internal     : no
-    type         : cipher
-    blocksize    : 16
-    min keysize  : 16
-    max keysize  : 32
-
-    """
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KernelCipherTestSupport
 import Synchronization
 import Testing
 @testable import KernelCipher
