@@ -1,17 +1,6 @@
 import Testing
 @testable import KernelCipher
-
-/// SplitMix64: a small deterministic generator so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import KernelCipherTestSupport
 
 @Suite struct ProcCryptoFuzzTests {
     static let alphabet: [UInt8] = Array("\n\n\r: \t:abc()-_0123456789".utf8) + [0x00, 0xFF, 0xC3, 0xA9, 0xE2]

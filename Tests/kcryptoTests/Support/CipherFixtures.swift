@@ -1,4 +1,5 @@
 import Foundation
+import KernelCipherTestSupport
 import Testing
 
 /// A scratch directory for one test's files, removed when released.
@@ -29,19 +30,14 @@ final class Scratch {
     func entries() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: url.path).sorted() }
 }
 
-/// Deterministic pseudo-random bytes (SplitMix64), fast enough for megabytes in debug builds.
+/// Deterministic pseudo-random bytes (SplitMix64, `SeededGenerator`), fast enough for megabytes in debug builds.
 func testBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed &+ 0x9E37_79B9_7F4A_7C15
+    var generator = SeededGenerator(state: seed &+ 0x9E37_79B9_7F4A_7C15)
     var out = [UInt8](repeating: 0, count: count)
     out.withUnsafeMutableBytes { buffer in
         var i = 0
         while i < count {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            withUnsafeBytes(of: z) { word in
+            withUnsafeBytes(of: generator.next()) { word in
                 for j in 0..<min(8, count - i) { buffer[i + j] = word[j] }
             }
             i += 8

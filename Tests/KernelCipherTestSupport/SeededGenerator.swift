@@ -1,0 +1,17 @@
+/// SplitMix64: a small deterministic generator, so failures reproduce and test data is the same on every run.
+public struct SeededGenerator: RandomNumberGenerator {
+    /// The generator's state; the next output mixes `state + 0x9E3779B97F4A7C15`.
+    public var state: UInt64
+
+    /// A generator starting from `state`.
+    public init(state: UInt64) { self.state = state }
+
+    /// The next 64 pseudo-random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
