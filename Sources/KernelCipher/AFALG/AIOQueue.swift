@@ -6,7 +6,7 @@ import Musl
 internal import CKCAPI
 
 /// The AIO completion mode of the kernel engine's cipher requests (a `RequestQueue` the engine supplies). Each
-/// in-aioSlot request owns one slot (an op socket, held by an `AIOSlot` with the request's progress): the
+/// in-flight request owns one slot (an op socket, held by an `AIOSlot` with the request's progress): the
 /// submitting thread sends the data (`sendmsg`) and queues the read with `io_submit` (IOCB_CMD_PREAD,
 /// IOCB_FLAG_RESFD → eventfd), then returns. One completion thread waits on the eventfd, reaps every finished read
 /// with `io_getevents` in batches, continues multi-round requests, calls the completions, and starts backlogged
@@ -16,7 +16,7 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
     /// One slot (op socket) and the request it is running; touched only by the thread that owns the request,
     /// except `slot` and `isFinishing`, which change under the queue's lock (see `finish` and `flushIdle`).
     final class AIOSlot {
-        /// The op socket; nil once a re-key or a failure closed it (the aioSlot is then never reused).
+        /// The op socket; nil once a re-key or a failure closed it (the AIO slot is then never reused).
         var slot: KernelSlot?
         /// Its request's kernel work is done and its completion is running.
         var isFinishing = false
@@ -31,10 +31,10 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
     }
 
     private struct State {
-        /// AIOSlots with an open op socket.
+        /// AIO slots with an open op socket.
         var all: [AIOSlot] = []
         var idle: [AIOSlot] = []
-        /// AIOSlots in `all` whose completion is running (`isFinishing`).
+        /// AIO slots in `all` whose completion is running (`isFinishing`).
         var finishing = 0
         var reserved = 0
         var backlog = JobFIFO<CipherWork, [UInt8]>()
@@ -109,7 +109,7 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
         return .inProgress
     }
 
-    /// A aioSlot on a new op socket, for a place reserved in `State.reserved` (given back if `accept` fails).
+    /// An AIO slot on a new op socket, for a place reserved in `State.reserved` (given back if `accept` fails).
     private func makeAIOSlot() throws(KernelCipherError) -> AIOSlot {
         do {
             let slot = try makeSlot()
@@ -127,7 +127,11 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
     private func run(_ aioSlot: AIOSlot, _ first: CipherJob) {
         var next: (AIOSlot, CipherJob)? = (aioSlot, first)
         while let (aioSlot, job) = next {
-            if lock.withLock({ $0.released }) { job.abandon(.transformReleased); next = self.next(after: aioSlot); continue }
+            if lock.withLock({ $0.released }) {
+                job.abandon(.transformReleased)
+                next = self.next(after: aioSlot)
+                continue
+            }
             guard job.start() else { next = self.next(after: aioSlot); continue }
             aioSlot.job = job
             aioSlot.total = job.work.buffers.count
@@ -148,7 +152,7 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
         }
     }
 
-    /// Advances a aioSlot; true when a read is queued in the kernel, false when its request is finished
+    /// Advances an AIO slot; true when a read is queued in the kernel, false when its request is finished
     /// (successfully or not, recorded in `aioSlot.failure`).
     private func drive(_ aioSlot: AIOSlot, result: Int?) -> Bool {
         guard let slot = aioSlot.slot else { preconditionFailure("a aioSlot with kernel work has its op socket") }
@@ -157,7 +161,8 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
             if let r = result {
                 // A read that produced nothing is an error, as in the synchronous path.
                 if r <= 0 {
-                    aioSlot.failure = .kernel(operation: "read (aio)", errno: r == 0 ? .invalidArgument : Errno(rawValue: CInt(-r)))
+                    aioSlot.failure = .kernel(
+                        operation: "read (aio)", errno: r == 0 ? .invalidArgument : Errno(rawValue: CInt(-r)))
                     return false
                 }
                 aioSlot.produced += r
@@ -218,7 +223,7 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
         }
     }
 
-    /// Delivers the finished aioSlot's result, then returns the next backlogged job and the aioSlot to run it on.
+    /// Delivers the finished AIO slot's result, then returns the next backlogged job and the AIO slot to run it on.
     ///
     /// Before the completion runs, the op socket's kernel work is over: a failed request's socket is closed now
     /// (it may hold the request's queued data), a good one is marked finishing, so a re-key may close it and a
@@ -255,8 +260,8 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
         return next(after: aioSlot)
     }
 
-    /// The next backlogged job and the aioSlot to run it on: this aioSlot, or a new one when its op socket was closed
-    /// meanwhile. Nil after idling (or, when released or closed, dropping) the aioSlot.
+    /// The next backlogged job and the AIO slot to run it on: this AIO slot, or a new one when its op socket was closed
+    /// meanwhile. Nil after idling (or, when released or closed, dropping) the AIO slot.
     private func next(after aioSlot: AIOSlot) -> (AIOSlot, CipherJob)? {
         enum Step { case run(CipherJob), replace(CipherJob), stop(wake: Bool) }
         while true {
@@ -281,7 +286,7 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
                 do throws(KernelCipherError) {
                     return (try makeAIOSlot(), job)
                 } catch {
-                    job.abandon(error)  // and try the next backlogged job, so none is left without a aioSlot
+                    job.abandon(error)  // and try the next backlogged job, so none is left without an AIO slot
                 }
             }
         }
@@ -321,7 +326,7 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
     }
 
     /// After release, an op socket's kernel work ended: wakes `release()` (waiting for `busy == 0`) and the
-    /// completion thread (which exits at `busy == 0`; this may be the last aioSlot, on a submitting thread).
+    /// completion thread (which exits at `busy == 0`; this may be the last AIO slot, on a submitting thread).
     private func wakeReleaser() {
         lock.broadcast()
         signalEventFD()

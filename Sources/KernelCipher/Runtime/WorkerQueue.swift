@@ -60,7 +60,9 @@ final class WorkerQueue<Work: Sendable, Output: Sendable>: RequestQueue, @unchec
     private func workerLoop() {
         var finishedOne = false
         while true {
-            let job: Job<Work, Output>? = lock.withLock(waitingUntil: { $0.pendingCount > 0 || $0.released || finishedOne }) { s in
+            let job: Job<Work, Output>? = lock.withLock(
+                waitingUntil: { $0.pendingCount > 0 || $0.released || finishedOne }
+            ) { s in
                 if finishedOne { s.running -= 1; finishedOne = false }
                 guard s.pendingCount > 0 else { return nil }
                 let job = s.pending.popFirst()!

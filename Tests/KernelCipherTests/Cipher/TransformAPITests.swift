@@ -21,8 +21,11 @@ struct TransformAPITests {
         #expect(try await tfm.encrypt(plain, iv: iv) == expected)
         #expect(try await tfm.decrypt(Data(expected), iv: iv) == plain)
 
-        let result = await withCheckedContinuation { (done: CheckedContinuation<Result<[UInt8], KernelCipherError>, Never>) in
-            let request = Request(transform: tfm, input: plain, iv: iv, context: ()) { _, result in done.resume(returning: result) }
+        typealias Outcome = Result<[UInt8], KernelCipherError>
+        let result = await withCheckedContinuation { (done: CheckedContinuation<Outcome, Never>) in
+            let request = Request(transform: tfm, input: plain, iv: iv, context: ()) { _, result in
+                done.resume(returning: result)
+            }
             do throws(KernelCipherError) { try request.encrypt() } catch { done.resume(returning: .failure(error)) }
         }
         #expect(try result.get() == expected)
