@@ -7,6 +7,9 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
     case refusedByPolicy(AFALGRefusal)
     /// The engine does not offer this algorithm (kernel: `bind(2)` failed with ENOENT; software: no EVP mapping).
     case algorithmNotFound(String, engine: EngineKind)
+    /// `.automatic` found no engine for the algorithm: the kernel engine's reason (not found, refused by policy,
+    /// AF_ALG unavailable, …) and the software engine's, both kept.
+    indirect case noEngineAvailable(String, kernel: KernelCipherError, software: KernelCipherError)
     /// The key length is not one the algorithm accepts.
     case invalidKeyLength(Int, allowed: [Int])
     /// The key was refused although its length is right (e.g. XTS halves equal, 3DES degenerate keys).
@@ -43,6 +46,9 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
             return refusal.description
         case .algorithmNotFound(let name, let engine):
             return "algorithm '\(KernelCipherError.displayName(name))' not found (\(engine) engine)"
+        case .noEngineAvailable(let name, let kernel, let software):
+            return "no engine offers '\(KernelCipherError.displayName(name))': kernel engine: \(kernel); "
+                + "software engine: \(software)"
         case .invalidKeyLength(let length, let allowed):
             return "invalid key length \(length) bytes; allowed: \(allowed.map(String.init).joined(separator: ", "))"
         case .keyRejected(let reason):

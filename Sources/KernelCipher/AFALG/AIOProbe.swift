@@ -62,7 +62,7 @@ public enum AIOProbe {
         }
         defer { _ = ckcapi_io_destroy(ctx) }
         let iv = [UInt8](repeating: 0, count: info?.ivSize ?? 16)
-        let size = min(max(size, 16), KernelBackend.chunk) & ~15
+        let size = min(max(size, 16), KernelSlot.chunk) & ~15
         let input = [UInt8](repeating: 0, count: size)
         var output = [UInt8](repeating: 0, count: size)
         var later = 0

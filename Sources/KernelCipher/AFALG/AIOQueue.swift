@@ -5,21 +5,22 @@ import Musl
 #endif
 internal import CKCAPI
 
-/// The AIO completion mode of the kernel engine. Each in-flight request owns one op socket (a "flight"): the
+/// The AIO completion mode of the kernel engine's cipher requests (a `RequestQueue` the engine supplies). Each
+/// in-flight request owns one slot (an op socket, held by an `AIOSlot` with the request's progress): the
 /// submitting thread sends the data (`sendmsg`) and queues the read with `io_submit` (IOCB_CMD_PREAD,
 /// IOCB_FLAG_RESFD → eventfd), then returns. One completion thread waits on the eventfd, reaps every finished read
 /// with `io_getevents` in batches, continues multi-round requests, calls the completions, and starts backlogged
 /// requests on the freed op sockets — so a busy transform costs no extra thread hop per request.
 /// Where `io_submit` is refused for a read, that read is done with a blocking `read` instead.
-final class AIOQueue: @unchecked Sendable {
-    /// One op socket and the request it is running; touched only by the thread that owns the request, except
-    /// `slot` and `isFinishing`, which change under the queue's lock (see `finish` and `flushIdle`).
-    final class Flight {
-        /// The op socket; nil once a re-key or a failure closed it (the flight is then never reused).
+final class AIOQueue: RequestQueue, @unchecked Sendable {
+    /// One slot (op socket) and the request it is running; touched only by the thread that owns the request,
+    /// except `slot` and `isFinishing`, which change under the queue's lock (see `finish` and `flushIdle`).
+    final class AIOSlot {
+        /// The op socket; nil once a re-key or a failure closed it (the AIO slot is then never reused).
         var slot: KernelSlot?
         /// Its request's kernel work is done and its completion is running.
         var isFinishing = false
-        var job: Job?
+        var job: CipherJob?
         var output = UnsafeMutableRawBufferPointer(start: nil, count: 0)
         var ownsOutput = false
         var total = 0, roundEnd = 0, produced = 0
@@ -30,20 +31,21 @@ final class AIOQueue: @unchecked Sendable {
     }
 
     private struct State {
-        /// Flights with an open op socket.
-        var all: [Flight] = []
-        var idle: [Flight] = []
-        /// Flights in `all` whose completion is running (`isFinishing`).
+        /// AIO slots with an open op socket.
+        var all: [AIOSlot] = []
+        var idle: [AIOSlot] = []
+        /// AIO slots in `all` whose completion is running (`isFinishing`).
         var finishing = 0
         var reserved = 0
-        var backlog = JobFIFO()
+        var backlog = JobFIFO<CipherWork, [UInt8]>()
         var released = false
         /// Op sockets with kernel work (a request being sent or read) or being created. Running completions do not
         /// count: release waits for the kernel, not for a completion (which may be the one releasing).
         var busy: Int { all.count + reserved - idle.count - finishing }
     }
 
-    private let backend: KernelBackend
+    /// Opens a new op socket (the engine's `accept(2)`).
+    private let makeSlot: @Sendable () throws(KernelCipherError) -> KernelSlot
     private let maxInFlight: Int
     private let backlogLimit: Int
     private let lock = ConditionLock(State())
@@ -53,8 +55,12 @@ final class AIOQueue: @unchecked Sendable {
     private let eventFD: CInt
     private var thread: pthread_t?
 
-    init(backend: KernelBackend, maxInFlight: Int, backlogLimit: Int) throws(KernelCipherError) {
-        self.backend = backend
+    /// An AIO context (`io_setup`) for `maxInFlight` requests, an eventfd and the completion thread; `makeSlot`
+    /// opens an op socket when a request needs one.
+    init(
+        maxInFlight: Int, backlogLimit: Int, makeSlot: @escaping @Sendable () throws(KernelCipherError) -> KernelSlot
+    ) throws(KernelCipherError) {
+        self.makeSlot = makeSlot
         self.maxInFlight = max(1, maxInFlight)
         self.backlogLimit = backlogLimit
         var ctx = aio_context_t()
@@ -80,11 +86,11 @@ final class AIOQueue: @unchecked Sendable {
     /// Queues a validated job: starts it on a free op socket now, or backlogs it (with `mayBacklog`, always:
     /// past `backlogLimit` it is reported `.backlogged`, never refused), or throws `.busy` (without `mayBacklog`).
     @discardableResult
-    func submit(_ job: Job, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
-        enum Plan { case run(Flight), create, queued(RequestStatus) }
+    func submit(_ job: CipherJob, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
+        enum Plan { case run(AIOSlot), create, queued(RequestStatus) }
         let plan = try lock.withLock { (s: inout State) throws(KernelCipherError) -> Plan in
             if s.released { throw .transformReleased }
-            if let flight = s.idle.popLast() { return .run(flight) }
+            if let aioSlot = s.idle.popLast() { return .run(aioSlot) }
             if s.all.count + s.reserved < maxInFlight { s.reserved += 1; return .create }
             guard mayBacklog else { throw .busy }
             let status: RequestStatus = s.backlog.count >= backlogLimit ? .backlogged : .inProgress
@@ -92,24 +98,24 @@ final class AIOQueue: @unchecked Sendable {
             s.backlog.append(job)
             return .queued(status)
         }
-        let flight: Flight
+        let aioSlot: AIOSlot
         switch plan {
         case .queued(let status): return status
-        case .run(let reused): flight = reused
-        case .create: flight = try makeFlight()
+        case .run(let reused): aioSlot = reused
+        case .create: aioSlot = try makeAIOSlot()
         }
-        guard job.markQueued() else { next(after: flight).map { run($0.0, $0.1) }; return .inProgress }
-        run(flight, job)
+        guard job.markQueued() else { next(after: aioSlot).map { run($0.0, $0.1) }; return .inProgress }
+        run(aioSlot, job)
         return .inProgress
     }
 
-    /// A flight on a new op socket, for a place reserved in `State.reserved` (given back if `accept` fails).
-    private func makeFlight() throws(KernelCipherError) -> Flight {
+    /// An AIO slot on a new op socket, for a place reserved in `State.reserved` (given back if `accept` fails).
+    private func makeAIOSlot() throws(KernelCipherError) -> AIOSlot {
         do {
-            guard let slot = try backend.makeSlot() as? KernelSlot else { preconditionFailure("kernel slot") }
-            let flight = Flight(slot: slot)
-            lock.withLock { s in s.reserved -= 1; s.all.append(flight) }
-            return flight
+            let slot = try makeSlot()
+            let aioSlot = AIOSlot(slot: slot)
+            lock.withLock { s in s.reserved -= 1; s.all.append(aioSlot) }
+            return aioSlot
         } catch {
             let released = lock.withLock { s in s.reserved -= 1; return s.released }
             if released { wakeReleaser() }
@@ -118,60 +124,65 @@ final class AIOQueue: @unchecked Sendable {
     }
 
     /// Runs `job` and any backlogged successors until one is queued in the kernel or none is left.
-    private func run(_ flight: Flight, _ first: Job) {
-        var next: (Flight, Job)? = (flight, first)
-        while let (flight, job) = next {
-            if lock.withLock({ $0.released }) { job.abandon(.transformReleased); next = self.next(after: flight); continue }
-            guard job.start() else { next = self.next(after: flight); continue }
-            flight.job = job
-            flight.total = job.work.count
-            flight.produced = 0
-            flight.roundEnd = 0
-            flight.control = true
-            switch job.work {
-            case .caller(_, let output):
-                flight.output = output
-                flight.ownsOutput = false
-            case .bytes:
-                flight.output = .allocate(byteCount: max(flight.total, 1), alignment: 16)
-                flight.ownsOutput = true
+    private func run(_ aioSlot: AIOSlot, _ first: CipherJob) {
+        var next: (AIOSlot, CipherJob)? = (aioSlot, first)
+        while let (aioSlot, job) = next {
+            if lock.withLock({ $0.released }) {
+                job.abandon(.transformReleased)
+                next = self.next(after: aioSlot)
+                continue
             }
-            job.iv.withUnsafeBytes { flight.slot?.control.set(job.operation, iv: $0) }
-            if drive(flight, result: nil) { return }
-            next = finish(flight)
+            guard job.start() else { next = self.next(after: aioSlot); continue }
+            aioSlot.job = job
+            aioSlot.total = job.work.buffers.count
+            aioSlot.produced = 0
+            aioSlot.roundEnd = 0
+            aioSlot.control = true
+            switch job.work.buffers {
+            case .caller(_, let output):
+                aioSlot.output = output
+                aioSlot.ownsOutput = false
+            case .bytes:
+                aioSlot.output = .allocate(byteCount: max(aioSlot.total, 1), alignment: 16)
+                aioSlot.ownsOutput = true
+            }
+            job.work.iv.withUnsafeBytes { aioSlot.slot?.control.set(job.work.operation, iv: $0) }
+            if drive(aioSlot, result: nil) { return }
+            next = finish(aioSlot)
         }
     }
 
-    /// Advances a flight; true when a read is queued in the kernel, false when its request is finished
-    /// (successfully or not, recorded in `flight.failure`).
-    private func drive(_ flight: Flight, result: Int?) -> Bool {
-        guard let slot = flight.slot else { preconditionFailure("a flight with kernel work has its op socket") }
+    /// Advances an AIO slot; true when a read is queued in the kernel, false when its request is finished
+    /// (successfully or not, recorded in `aioSlot.failure`).
+    private func drive(_ aioSlot: AIOSlot, result: Int?) -> Bool {
+        guard let slot = aioSlot.slot else { preconditionFailure("a aioSlot with kernel work has its op socket") }
         var result = result
         while true {
             if let r = result {
                 // A read that produced nothing is an error, as in the synchronous path.
                 if r <= 0 {
-                    flight.failure = .kernel(operation: "read (aio)", errno: r == 0 ? .invalidArgument : Errno(rawValue: CInt(-r)))
+                    aioSlot.failure = .kernel(
+                        operation: "read (aio)", errno: r == 0 ? .invalidArgument : Errno(rawValue: CInt(-r)))
                     return false
                 }
-                flight.produced += r
+                aioSlot.produced += r
                 result = nil
             }
-            if flight.produced >= flight.total { return false }
-            if flight.produced == flight.roundEnd, let error = sendRound(flight, slot) {
-                flight.failure = error
+            if aioSlot.produced >= aioSlot.total { return false }
+            if aioSlot.produced == aioSlot.roundEnd, let error = sendRound(aioSlot, slot) {
+                aioSlot.failure = error
                 return false
             }
-            let target = UnsafeMutableRawBufferPointer(rebasing: flight.output[flight.produced..<flight.roundEnd])
-            flight.block = iocb()
-            flight.block.aio_data = UInt64(UInt(bitPattern: Unmanaged.passUnretained(flight).toOpaque()))
-            flight.block.aio_lio_opcode = UInt16(IOCB_CMD_PREAD)
-            flight.block.aio_fildes = UInt32(slot.fd)
-            flight.block.aio_buf = UInt64(UInt(bitPattern: target.baseAddress))
-            flight.block.aio_nbytes = UInt64(target.count)
-            flight.block.aio_flags = UInt32(IOCB_FLAG_RESFD)
-            flight.block.aio_resfd = UInt32(eventFD)
-            let submitted = withUnsafeMutablePointer(to: &flight.block) { block -> Int in
+            let target = UnsafeMutableRawBufferPointer(rebasing: aioSlot.output[aioSlot.produced..<aioSlot.roundEnd])
+            aioSlot.block = iocb()
+            aioSlot.block.aio_data = UInt64(UInt(bitPattern: Unmanaged.passUnretained(aioSlot).toOpaque()))
+            aioSlot.block.aio_lio_opcode = UInt16(IOCB_CMD_PREAD)
+            aioSlot.block.aio_fildes = UInt32(slot.fd)
+            aioSlot.block.aio_buf = UInt64(UInt(bitPattern: target.baseAddress))
+            aioSlot.block.aio_nbytes = UInt64(target.count)
+            aioSlot.block.aio_flags = UInt32(IOCB_FLAG_RESFD)
+            aioSlot.block.aio_resfd = UInt32(eventFD)
+            let submitted = withUnsafeMutablePointer(to: &aioSlot.block) { block -> Int in
                 var list: UnsafeMutablePointer<iocb>? = block
                 return ckcapi_io_submit(context, 1, &list)
             }
@@ -185,80 +196,80 @@ final class AIOQueue: @unchecked Sendable {
     }
 
     /// Sends the next ≤64 KiB of input (MSG_MORE unless it is the last), the first with the op/IV control data.
-    private func sendRound(_ flight: Flight, _ slot: KernelSlot) -> KernelCipherError? {
-        guard let job = flight.job else { return .transformReleased }
-        let start = flight.roundEnd
-        let end = min(flight.total, start + KernelBackend.chunk)
-        flight.roundEnd = end
-        return withInput(job.work) { input -> KernelCipherError? in
+    private func sendRound(_ aioSlot: AIOSlot, _ slot: KernelSlot) -> KernelCipherError? {
+        guard let job = aioSlot.job else { return .transformReleased }
+        let start = aioSlot.roundEnd
+        let end = min(aioSlot.total, start + KernelSlot.chunk)
+        aioSlot.roundEnd = end
+        return withInput(job.work.buffers) { input -> KernelCipherError? in
             var sent = start
             repeat {
                 let part = UnsafeRawBufferPointer(rebasing: input[sent..<end])
-                switch AFALG.send(slot.fd, data: part, control: flight.control ? slot.control.bytes : nil,
-                                  more: end < flight.total) {
+                switch AFALG.send(slot.fd, data: part, control: aioSlot.control ? slot.control.bytes : nil,
+                                  more: end < aioSlot.total) {
                 case .success(let n): sent += n
                 case .failure(let errno): return .kernel(operation: "sendmsg", errno: errno)
                 }
-                flight.control = false
+                aioSlot.control = false
             } while sent < end
             return nil
         }
     }
 
-    private func withInput<R>(_ work: RequestWork, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    private func withInput<R>(_ work: RequestBuffers, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         switch work {
         case .bytes(let data): return data.withUnsafeBytes(body)
         case .caller(let input, _): return body(input)
         }
     }
 
-    /// Delivers the finished flight's result, then returns the next backlogged job and the flight to run it on.
+    /// Delivers the finished AIO slot's result, then returns the next backlogged job and the AIO slot to run it on.
     ///
     /// Before the completion runs, the op socket's kernel work is over: a failed request's socket is closed now
     /// (it may hold the request's queued data), a good one is marked finishing, so a re-key may close it and a
     /// release need not wait for it while the completion runs. The completion still runs before its op socket
     /// takes the next request, as a worker thread does in the threads mode.
-    private func finish(_ flight: Flight) -> (Flight, Job)? {
-        guard let job = flight.job else { return next(after: flight) }
+    private func finish(_ aioSlot: AIOSlot) -> (AIOSlot, CipherJob)? {
+        guard let job = aioSlot.job else { return next(after: aioSlot) }
         let result: Result<[UInt8], KernelCipherError>
-        if let failure = flight.failure {
+        if let failure = aioSlot.failure {
             result = .failure(failure)
-        } else if flight.ownsOutput {
-            result = .success(Array(UnsafeRawBufferPointer(rebasing: flight.output[0..<flight.total])))
+        } else if aioSlot.ownsOutput {
+            result = .success(Array(UnsafeRawBufferPointer(rebasing: aioSlot.output[0..<aioSlot.total])))
         } else {
             result = .success([])
         }
-        if flight.ownsOutput { flight.output.deallocate() }
-        flight.ownsOutput = false
-        flight.job = nil
-        let failed = flight.failure != nil
-        flight.failure = nil
+        if aioSlot.ownsOutput { aioSlot.output.deallocate() }
+        aioSlot.ownsOutput = false
+        aioSlot.job = nil
+        let failed = aioSlot.failure != nil
+        aioSlot.failure = nil
         let (closing, wake) = lock.withLock { s -> (KernelSlot?, Bool) in
             if failed {
-                s.all.removeAll { $0 === flight }
-                defer { flight.slot = nil }
-                return (flight.slot, s.released)
+                s.all.removeAll { $0 === aioSlot }
+                defer { aioSlot.slot = nil }
+                return (aioSlot.slot, s.released)
             }
-            flight.isFinishing = true
+            aioSlot.isFinishing = true
             s.finishing += 1
             return (nil, s.released)
         }
         _ = consume closing  // a failed op socket closes here, outside the lock
         if wake { wakeReleaser() }
         job.finish(result)
-        return next(after: flight)
+        return next(after: aioSlot)
     }
 
-    /// The next backlogged job and the flight to run it on: this flight, or a new one when its op socket was closed
-    /// meanwhile. Nil after idling (or, when released or closed, dropping) the flight.
-    private func next(after flight: Flight) -> (Flight, Job)? {
-        enum Step { case run(Job), replace(Job), stop(wake: Bool) }
+    /// The next backlogged job and the AIO slot to run it on: this AIO slot, or a new one when its op socket was closed
+    /// meanwhile. Nil after idling (or, when released or closed, dropping) the AIO slot.
+    private func next(after aioSlot: AIOSlot) -> (AIOSlot, CipherJob)? {
+        enum Step { case run(CipherJob), replace(CipherJob), stop(wake: Bool) }
         while true {
             let step = lock.withLock { s -> Step in
-                if flight.isFinishing { flight.isFinishing = false; s.finishing -= 1 }
-                let open = flight.slot != nil
+                if aioSlot.isFinishing { aioSlot.isFinishing = false; s.finishing -= 1 }
+                let open = aioSlot.slot != nil
                 if s.released || s.backlog.isEmpty {
-                    if open && !s.released { s.idle.append(flight) } else { s.all.removeAll { $0 === flight } }
+                    if open && !s.released { s.idle.append(aioSlot) } else { s.all.removeAll { $0 === aioSlot } }
                     return .stop(wake: s.released)
                 }
                 if open { return .run(s.backlog.popFirst()!) }
@@ -270,12 +281,12 @@ final class AIOQueue: @unchecked Sendable {
                 if wake { wakeReleaser() }
                 return nil
             case .run(let job):
-                return (flight, job)
+                return (aioSlot, job)
             case .replace(let job):
                 do throws(KernelCipherError) {
-                    return (try makeFlight(), job)
+                    return (try makeAIOSlot(), job)
                 } catch {
-                    job.abandon(error)  // and try the next backlogged job, so none is left without a flight
+                    job.abandon(error)  // and try the next backlogged job, so none is left without an AIO slot
                 }
             }
         }
@@ -304,9 +315,9 @@ final class AIOQueue: @unchecked Sendable {
                 if reaped == 0 { break }
                 for event in events[0..<reaped] {
                     let raw = UnsafeRawPointer(bitPattern: UInt(event.data))!
-                    let flight = Unmanaged<Flight>.fromOpaque(raw).takeUnretainedValue()
-                    if drive(flight, result: Int(event.res)) { continue }
-                    if let (next, job) = finish(flight) { run(next, job) }
+                    let aioSlot = Unmanaged<AIOSlot>.fromOpaque(raw).takeUnretainedValue()
+                    if drive(aioSlot, result: Int(event.res)) { continue }
+                    if let (next, job) = finish(aioSlot) { run(next, job) }
                 }
             }
             if lock.withLock({ $0.released && $0.busy == 0 }) { break }
@@ -315,7 +326,7 @@ final class AIOQueue: @unchecked Sendable {
     }
 
     /// After release, an op socket's kernel work ended: wakes `release()` (waiting for `busy == 0`) and the
-    /// completion thread (which exits at `busy == 0`; this may be the last flight, on a submitting thread).
+    /// completion thread (which exits at `busy == 0`; this may be the last AIO slot, on a submitting thread).
     private func wakeReleaser() {
         lock.broadcast()
         signalEventFD()
@@ -335,12 +346,12 @@ final class AIOQueue: @unchecked Sendable {
     func flushIdle() {
         let closing = lock.withLock { s -> [KernelSlot] in
             var closing = s.idle.compactMap { $0.slot }
-            for flight in s.idle { flight.slot = nil }
+            for aioSlot in s.idle { aioSlot.slot = nil }
             s.idle.removeAll()
-            for flight in s.all where flight.isFinishing {
-                if let slot = flight.slot { closing.append(slot) }
-                flight.slot = nil
-                flight.isFinishing = false
+            for aioSlot in s.all where aioSlot.isFinishing {
+                if let slot = aioSlot.slot { closing.append(slot) }
+                aioSlot.slot = nil
+                aioSlot.isFinishing = false
                 s.finishing -= 1
             }
             s.all.removeAll { $0.slot == nil }
@@ -352,7 +363,7 @@ final class AIOQueue: @unchecked Sendable {
     /// Fails backlogged jobs with `.transformReleased`, waits until no op socket has kernel work (completions
     /// that are running, perhaps the caller's own, are not waited for), stops the completion thread.
     func release() {
-        let abandoned = lock.withLock { s -> [Job]? in
+        let abandoned = lock.withLock { s -> [CipherJob]? in
             if s.released { return nil }
             s.released = true
             return s.backlog.removeAll()

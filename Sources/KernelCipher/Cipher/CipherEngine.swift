@@ -50,23 +50,30 @@ public struct AlgorithmProperties: Sendable, Hashable {
     public let requiresBlockMultiple: Bool
     /// Smallest accepted input in bytes (xts and cts need one block; others 0).
     public let minimumInput: Int
-    /// The implementation behind the name: a kernel driver (`cbc-aes-aesni`) or an OpenSSL cipher.
-    public let driver: String
+    /// The implementation behind the name: a kernel driver (`cbc-aes-aesni`) or an OpenSSL cipher. For the software
+    /// engine it names the cipher for the key length set last (`openssl:aes-256-xts` after a 64-byte `xts(aes)`
+    /// key), and before any key the one for the smallest key length; `Transform.properties` reads it afresh.
+    public internal(set) var driver: String
     /// The driver's priority in /proc/crypto (kernel engine), nil for the software engine.
     public let priority: Int?
 }
 
-/// The engine side of a transform: one keyed algorithm instance that hands out op slots.
-/// Implementations must be thread-safe.
-protocol CipherBackend: AnyObject, Sendable {
+/// The engine side of a transform: one keyed algorithm instance that hands out op slots and chooses how its
+/// requests complete. Implementations must be thread-safe.
+protocol CipherEngine: AnyObject, Sendable {
     /// Which engine this is.
     var kind: EngineKind { get }
     /// The algorithm's facts.
     var properties: AlgorithmProperties { get }
+    /// The implementation serving requests now (`properties.driver`, or the software engine's cipher for the key set).
+    var driver: String { get }
     /// Sets the key (`crypto_skcipher_setkey`); the length was already validated.
     func setKey(_ key: SecureBytes) throws(KernelCipherError)
     /// Creates a new slot that can run one request at a time.
     func makeSlot() throws(KernelCipherError) -> any CipherSlot
+    /// The dispatcher for callback and large async requests: the engine picks the completion mode and supplies
+    /// the queue (worker threads running jobs on `slots`, unless the engine has its own, e.g. AIO).
+    func makeDispatcher(slots: CipherSlotPool, options: Transform.Options) -> CipherDispatcher
     /// Largest `async` input that runs inline on the calling task unless `Options.asyncInlineLimit` says otherwise.
     var defaultAsyncInlineLimit: Int { get }
     /// Largest input one request accepts, if the engine has a limit for this algorithm.
@@ -75,7 +82,17 @@ protocol CipherBackend: AnyObject, Sendable {
     func release()
 }
 
-/// One unit of crypto capacity (an EVP context pair, an AF_ALG op socket). Used by one thread at a time.
+extension CipherEngine {
+    /// The fixed driver from `properties`.
+    var driver: String { properties.driver }
+
+    /// Worker threads (`CompletionMode.threads`), each running jobs on a slot from `slots`.
+    func makeDispatcher(slots: CipherSlotPool, options: Transform.Options) -> CipherDispatcher {
+        .workers(slots: slots, options: options)
+    }
+}
+
+/// One unit of crypto capacity, a "slot" (an AF_ALG op socket, an EVP context pair). Used by one thread at a time.
 protocol CipherSlot: AnyObject {
     /// Runs one whole request synchronously; `output.count >= input.count`, lengths already validated.
     func run(

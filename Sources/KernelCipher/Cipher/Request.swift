@@ -38,13 +38,24 @@ public struct UnsafeRequestBuffer: @unchecked Sendable {
 /// One cipher request on a transform (the kernel's `struct skcipher_request`): input, optional caller-supplied
 /// output buffer, IV, an opaque caller context and a completion callback.
 ///
-/// `encrypt()`/`decrypt()` return once the request is queued. If they throw, the request was not accepted and
-/// the completion is never called; otherwise the completion is called exactly once, with this request and its
-/// result. Where it runs: in the `.threads` completion mode, on the worker thread that ran the request; in the
-/// `.aio` mode, on the transform's completion thread — except for a request that finishes while being submitted
-/// (empty input, or a kernel that refused `io_submit` for it), whose completion runs on the submitting thread
-/// before `encrypt()` returns, as the kernel's synchronous completion does. Keep completions short: they hold up
-/// the requests behind them.
+/// `encrypt()`/`decrypt()` return once the request is queued: validated, then handed to the transform's
+/// completion machinery (given a worker thread or an op socket, or put in the backlog) — not once its cipher
+/// work is done, except where noted below. If they throw, the request was not accepted and the completion is
+/// never called; otherwise the completion is called exactly once, with this request and its result.
+///
+/// Where the work and the completion run:
+/// - `.threads` completion mode (and the software engine): on the worker thread that ran the request.
+/// - `.aio` mode: the submitting thread sends the data (`sendmsg`) and queues the read (`io_submit`); the
+///   transform's completion thread reaps it and calls the completion. With a synchronous driver (most
+///   in-kernel ciphers, e.g. `cbc-aes-aesni`) the kernel does the cipher work inside `io_submit`, so it happens
+///   inside `encrypt()` on the calling thread, and only the completion runs later on the completion thread; an
+///   asynchronous driver (e.g. `cryptd`) does it in a kernel worker. A request that finishes while being
+///   submitted (empty input, or a kernel that refused `io_submit` for it and was read with a blocking `read`)
+///   has its completion run on the submitting thread before `encrypt()` returns, as the kernel's synchronous
+///   completion does. A completion may submit further requests; backlogged ones then run on the thread that
+///   finished the previous one.
+///
+/// Keep completions short: they hold up the requests behind them.
 public struct Request<Context: Sendable>: Sendable {
     /// Completion callback: the finished request and its output (empty when written into a caller buffer).
     public typealias Completion = @Sendable (Request<Context>, Result<[UInt8], KernelCipherError>) -> Void
@@ -60,16 +71,16 @@ public struct Request<Context: Sendable>: Sendable {
     /// Called exactly once per accepted request (`skcipher_request_set_callback`'s callback).
     public var completion: Completion
 
-    let input: RequestWork
+    let input: RequestBuffers
 
     /// A request whose output the transform allocates (`skcipher_request_alloc` + `_set_crypt` + `_set_callback`).
     public init(
-        transform: Transform, input: some ContiguousBytes & Sendable, iv: [UInt8] = [], context: Context,
-        flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
+        transform: Transform, input: some ContiguousBytes & Sendable, iv: some ContiguousBytes = [UInt8](),
+        context: Context, flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
     ) {
         self.transform = transform
         self.input = .bytes(input)
-        self.iv = iv
+        self.iv = iv.withUnsafeBytes { [UInt8]($0) }
         self.context = context
         self.flags = flags
         self.completion = completion
@@ -79,37 +90,33 @@ public struct Request<Context: Sendable>: Sendable {
     /// without copying either; both must stay valid until the completion runs. `output` may equal `input`.
     public init(
         transform: Transform, input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
-        iv: [UInt8] = [], context: Context, flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
+        iv: some ContiguousBytes = [UInt8](), context: Context, flags: RequestFlags = [.mayBacklog],
+        completion: @escaping Completion
     ) {
         self.transform = transform
         self.input = .caller(input, output: output)
-        self.iv = iv
+        self.iv = iv.withUnsafeBytes { [UInt8]($0) }
         self.context = context
         self.flags = flags
         self.completion = completion
     }
 
-    /// Submits the request for encryption (`crypto_skcipher_encrypt`); returns once queued, with `.backlogged`
-    /// when it was accepted past the backlog limit (see `RequestFlags.mayBacklog`). Without `.mayBacklog` it
-    /// throws `.busy` when every op slot is taken.
+    /// Submits the request for encryption (`crypto_skcipher_encrypt`); returns once queued (see the type's
+    /// documentation for where the work runs), with `.backlogged` when it was accepted past the backlog limit
+    /// (see `RequestFlags.mayBacklog`). Without `.mayBacklog` it throws `.busy` when every op slot is taken.
     @discardableResult
-    public func encrypt() throws(KernelCipherError) -> RequestStatus { try transform.submit(self, .encrypt) }
+    public func encrypt() throws(KernelCipherError) -> RequestStatus { try submit(.encrypt) }
 
     /// Submits the request for decryption (`crypto_skcipher_decrypt`); returns as `encrypt()` does.
     @discardableResult
-    public func decrypt() throws(KernelCipherError) -> RequestStatus { try transform.submit(self, .decrypt) }
-}
+    public func decrypt() throws(KernelCipherError) -> RequestStatus { try submit(.decrypt) }
 
-/// What a request reads and where it writes: owned bytes (output allocated) or caller-owned memory.
-enum RequestWork: @unchecked Sendable {
-    case bytes(any ContiguousBytes & Sendable)
-    case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer)
-
-    /// Input length in bytes.
-    var count: Int {
-        switch self {
-        case .bytes(let data): return data.withUnsafeBytes { $0.count }
-        case .caller(let input, _): return input.count
+    /// Validates the request and queues it on its transform, its completion bound to this request.
+    private func submit(_ operation: CipherOperation) throws(KernelCipherError) -> RequestStatus {
+        try transform.validate(ivCount: iv.count, inputCount: input.count, outputCount: input.outputCount)
+        let job = CipherJob(CipherWork(operation: operation, iv: iv, buffers: input)) { [self] result in
+            completion(self, result)
         }
+        return try transform.requests.submit(job, mayBacklog: flags.contains(.mayBacklog))
     }
 }

@@ -39,18 +39,25 @@ public final class Transform: Sendable {
     public let algorithm: String
     /// Which engine serves this transform and why.
     public let selection: EngineSelection
-    /// IV size, block size, key sizes and driver of the bound algorithm.
-    public let properties: AlgorithmProperties
+    /// IV size, block size, key sizes and driver of the bound algorithm (`driver` as `Transform.driver` now).
+    public var properties: AlgorithmProperties {
+        var current = facts
+        current.driver = cipherEngine.driver
+        return current
+    }
     /// The options the transform was allocated with.
     public let options: Options
     /// `async` inputs up to this many bytes run inline: `options.asyncInlineLimit` or the engine's default.
     public let asyncInlineLimit: Int
 
-    let backend: any CipherBackend
-    /// `backend.maximumInput`'s limit (Int.max when none), read once so `validate` makes no existential call.
+    /// The engine serving this transform.
+    let cipherEngine: any CipherEngine
+    /// The engine's `properties`, read once: `validate` checks requests against them.
+    private let facts: AlgorithmProperties
+    /// `cipherEngine.maximumInput`'s limit (Int.max when none), read once so `validate` makes no existential call.
     private let inputLimit: Int
-    let slots: SlotPool
-    let requests: RequestDispatcher
+    let slots: CipherSlotPool
+    let requests: CipherDispatcher
     private let state = LockedValue(State())
     private struct State { var key: SecureBytes?; var released = false }
     /// Lock-free copy of `state` for the per-request check in `validate`: 0 = keyed and usable, else
@@ -65,19 +72,22 @@ public final class Transform: Sendable {
     public init(
         _ algorithm: String, engine: EnginePreference = .automatic, options: Options = Options()
     ) throws(KernelCipherError) {
-        let (backend, selection) = try EngineSelector.select(algorithm, preference: engine, options: options)
+        let (cipherEngine, selection) = try EngineSelector.select(algorithm, preference: engine, options: options)
         self.algorithm = algorithm
-        self.backend = backend
+        self.cipherEngine = cipherEngine
         self.selection = selection
-        self.properties = backend.properties
-        self.inputLimit = backend.maximumInput?.limit ?? Int.max
-        let block = backend.properties.blockSize
-        self.blockMask = backend.properties.requiresBlockMultiple && block > 1 && block & (block - 1) == 0 ? block - 1 : 0
+        let facts = cipherEngine.properties
+        self.facts = facts
+        self.inputLimit = cipherEngine.maximumInput?.limit ?? Int.max
+        let block = facts.blockSize
+        self.blockMask = facts.requiresBlockMultiple && block > 1 && block & (block - 1) == 0 ? block - 1 : 0
         self.options = options
-        self.asyncInlineLimit = options.asyncInlineLimit ?? backend.defaultAsyncInlineLimit
-        let slots = SlotPool(backend: backend, keepIdle: options.maxInFlight)
+        self.asyncInlineLimit = options.asyncInlineLimit ?? cipherEngine.defaultAsyncInlineLimit
+        let slots = CipherSlotPool(keepIdle: options.maxInFlight) { () throws(KernelCipherError) in
+            try cipherEngine.makeSlot()
+        }
         self.slots = slots
-        self.requests = try RequestDispatcher.make(backend: backend, slots: slots, options: options)
+        self.requests = cipherEngine.makeDispatcher(slots: slots, options: options)
     }
 
     deinit { release() }
@@ -92,13 +102,20 @@ public final class Transform: Sendable {
     /// The engine serving this transform.
     public var engine: EngineKind { selection.engine }
     /// Bytes of IV each request needs (`crypto_skcipher_ivsize`).
-    public var ivSize: Int { properties.ivSize }
+    public var ivSize: Int { facts.ivSize }
     /// The algorithm's block size (`crypto_skcipher_blocksize`).
-    public var blockSize: Int { properties.blockSize }
+    public var blockSize: Int { facts.blockSize }
     /// Accepted key lengths in bytes.
-    public var keySizes: [Int] { properties.keySizes }
-    /// The implementation bound: a kernel driver name (e.g. `cbc-aes-aesni`) or `openssl:<cipher>`.
-    public var driver: String { properties.driver }
+    public var keySizes: [Int] { facts.keySizes }
+    /// The implementation bound: a kernel driver name (e.g. `cbc-aes-aesni`) or `openssl:<cipher>`. On the software
+    /// engine the cipher depends on the key length, so this changes when `setKey` sets a key of another length
+    /// (`xts(aes)`: `openssl:aes-128-xts` before any key and after a 32-byte key, `openssl:aes-256-xts` after a
+    /// 64-byte one); before any key it names the cipher for the smallest accepted key length.
+    public var driver: String { cipherEngine.driver }
+    /// The largest input one request accepts, or nil when the engine sets no limit for this algorithm (the kernel
+    /// engine: one 64 KiB AF_ALG chunk for modes whose IV the kernel does not chain across chunks, e.g. xts;
+    /// the software engine: 16 MiB for xts(aes)). Larger requests fail with `.inputTooLarge`.
+    public var maximumRequestSize: Int? { inputLimit == Int.max ? nil : inputLimit }
 
     /// Sets the key (`crypto_skcipher_setkey`). Every request runs under either the previous key or this one,
     /// never anything else; requests started after `setKey` returns use this one. The transform keeps no Swift
@@ -108,16 +125,16 @@ public final class Transform: Sendable {
     /// Re-keying while requests are in flight fails on the kernel engine (`.kernel(…, EBUSY)`).
     public func setKey(_ key: some ContiguousBytes) throws(KernelCipherError) {
         let secure = key.withUnsafeBytes { SecureBytes(copying: $0) }
-        guard properties.keySizes.contains(secure.count) else {
+        guard facts.keySizes.contains(secure.count) else {
             secure.wipe()
-            throw .invalidKeyLength(secure.count, allowed: properties.keySizes)
+            throw .invalidKeyLength(secure.count, allowed: facts.keySizes)
         }
         if state.withLock({ $0.released }) { secure.wipe(); throw .transformReleased }
         // Idle op sockets must be closed before re-keying (the kernel refuses ALG_SET_KEY with EBUSY otherwise).
         _ = slots.flush()
         requests.flushIdle()
         do {
-            try backend.setKey(secure)
+            try cipherEngine.setKey(secure)
         } catch {
             secure.wipe()
             throw error
@@ -135,7 +152,7 @@ public final class Transform: Sendable {
         // release() ran after the check above: the engine may have taken this key after release dropped the last
         // one, so drop it again (idempotent), or it would stay in memory until the transform is freed.
         if !stored {
-            backend.release()
+            cipherEngine.release()
             throw .transformReleased
         }
     }
@@ -157,7 +174,7 @@ public final class Transform: Sendable {
         guard released else { return }
         requests.release()
         slots.flush(releasing: true)
-        backend.release()
+        cipherEngine.release()
     }
 
     /// True once `release()` ran.
@@ -167,17 +184,17 @@ public final class Transform: Sendable {
     func validate(ivCount: Int, inputCount: Int, outputCount: Int) throws(KernelCipherError) {
         let gate = gate.load(ordering: .acquiring)
         if gate != 0 { throw gate & Gate.released != 0 ? .transformReleased : .keyNotSet }
-        if ivCount != properties.ivSize { throw .invalidIVLength(ivCount, expected: properties.ivSize) }
+        if ivCount != facts.ivSize { throw .invalidIVLength(ivCount, expected: facts.ivSize) }
         if outputCount < inputCount { throw .outputTooSmall(length: outputCount, needed: inputCount) }
-        if inputCount < properties.minimumInput {
-            throw .inputTooShort(length: inputCount, minimum: properties.minimumInput)
+        if inputCount < facts.minimumInput {
+            throw .inputTooShort(length: inputCount, minimum: facts.minimumInput)
         }
         if inputCount & blockMask != 0
-            || (blockMask == 0 && properties.requiresBlockMultiple && inputCount % properties.blockSize != 0)
+            || (blockMask == 0 && facts.requiresBlockMultiple && inputCount % facts.blockSize != 0)
         {
-            throw .inputNotBlockMultiple(length: inputCount, blockSize: properties.blockSize)
+            throw .inputNotBlockMultiple(length: inputCount, blockSize: facts.blockSize)
         }
-        if inputCount > inputLimit, let (limit, reason) = backend.maximumInput {
+        if inputCount > inputLimit, let (limit, reason) = cipherEngine.maximumInput {
             throw .inputTooLarge(length: inputCount, limit: limit, reason: reason)
         }
     }
@@ -188,8 +205,8 @@ public final class Transform: Sendable {
         input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
     ) throws(KernelCipherError) {
         try validate(ivCount: iv.count, inputCount: input.count, outputCount: output.count)
-        let lease = try slots.checkout()
-        defer { slots.checkin(lease) }
-        try lease.run(operation, iv: iv, input: input, output: output)
+        let pooled = try slots.checkout()
+        defer { slots.checkin(pooled) }
+        try pooled.run(operation, iv: iv, input: input, output: output)
     }
 }

@@ -1,20 +1,17 @@
-
-/// A request in flight: what to run, and the exactly-once completion state machine.
+/// A request in flight: what to run (`work`, the family's payload) and the exactly-once completion state machine
+/// delivering an `Output` (the cipher family's `Job<CipherWork, [UInt8]>`: operation, IV and buffers → bytes).
 /// created → queued → running → finished, or → finished early by cancellation or release.
-final class Job: Sendable {
-    typealias Completion = @Sendable (Result<[UInt8], KernelCipherError>) -> Void
+final class Job<Work: Sendable, Output: Sendable>: Sendable {
+    typealias Completion = @Sendable (Result<Output, KernelCipherError>) -> Void
 
     enum Phase { case created, queued, running, finished }
     private struct State { var phase = Phase.created; var completion: Completion? }
 
-    let operation: CipherOperation
-    let iv: [UInt8]
-    let work: RequestWork
+    /// What the request does, read by the thread that runs it.
+    let work: Work
     private let state = LockedValue(State())
 
-    init(operation: CipherOperation, iv: [UInt8], work: RequestWork, completion: Completion?) {
-        self.operation = operation
-        self.iv = iv
+    init(_ work: Work, completion: Completion?) {
         self.work = work
         state.withLock { $0.completion = completion }
     }
@@ -60,7 +57,7 @@ final class Job: Sendable {
     }
 
     /// Delivers the result of a job that ran; called once by the thread that started it.
-    func finish(_ result: Result<[UInt8], KernelCipherError>) {
+    func finish(_ result: Result<Output, KernelCipherError>) {
         let completion = state.withLock { s -> Completion? in
             s.phase = .finished
             defer { s.completion = nil }

@@ -11,41 +11,22 @@ public enum CompletionMode: String, Sendable, Hashable, Codable, CaseIterable {
     case threads
 }
 
-/// Routes accepted requests to the completion machinery of the transform's engine, created on first use:
-/// AIO (kernel engine, where chosen) or worker threads.
-final class RequestDispatcher: Sendable {
-    private enum Queue { case workers(WorkerQueue), aio(AIOQueue) }
-    private final class QueueRef: @unchecked Sendable { let queue: Queue; init(_ queue: Queue) { self.queue = queue } }
-    /// The completion mode requests on this transform use.
+/// Routes accepted requests to the request queue the transform's engine chose, created on first use.
+/// The engine decides the mode and supplies the queue (`make`); the dispatcher knows only `RequestQueue`.
+final class RequestDispatcher<Work: Sendable, Output: Sendable>: Sendable {
+    typealias Queue = any RequestQueue<Work, Output>
+    private final class QueueRef: Sendable { let queue: Queue; init(_ queue: Queue) { self.queue = queue } }
+    /// The completion mode requests on this transform use (never `.automatic`).
     let mode: CompletionMode
     private let make: @Sendable () throws(KernelCipherError) -> Queue
     /// Whether release() ran; the lock also serializes creating the queue.
-    private let released = Mutex(false)
+    private let released = LockedValue(false)
     /// The queue once created, read without the lock: every submission needs it, and completions that resubmit
     /// from several workers at once made a lock here the hottest spot of the callback path (perf: 56 % of samples).
     private let created = Atomic<Unmanaged<QueueRef>?>(nil)
 
-    /// The dispatcher for a backend; `.automatic` resolves through `AIOProbe.automaticMode` for the kernel engine.
-    static func make(
-        backend: any CipherBackend, slots: SlotPool, options: Transform.Options
-    ) throws(KernelCipherError) -> RequestDispatcher {
-        if let kernel = backend as? KernelBackend {
-            let mode = options.completionMode == .automatic ? AIOProbe.automaticMode : options.completionMode
-            if mode == .aio {
-                return RequestDispatcher(mode: .aio) { () throws(KernelCipherError) -> Queue in
-                    .aio(try AIOQueue(backend: kernel, maxInFlight: options.maxInFlight,
-                                      backlogLimit: options.backlogLimit))
-                }
-            }
-        }
-        return RequestDispatcher(mode: .threads) { () throws(KernelCipherError) -> Queue in
-            .workers(WorkerQueue(maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit) { job in
-                execute(job, slots: slots)
-            })
-        }
-    }
-
-    private init(mode: CompletionMode, make: @escaping @Sendable () throws(KernelCipherError) -> Queue) {
+    /// A dispatcher whose queue `make` creates on the first submission.
+    init(mode: CompletionMode, make: @escaping @Sendable () throws(KernelCipherError) -> Queue) {
         self.mode = mode
         self.make = make
     }
@@ -69,17 +50,12 @@ final class RequestDispatcher: Sendable {
 
     /// Queues a validated job; `.backlogged` when it was accepted beyond the backlog limit (`mayBacklog` only).
     @discardableResult
-    func submit(_ job: Job, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
-        switch try queue() {
-        case .workers(let workers): return try workers.submit(job, mayBacklog: mayBacklog)
-        case .aio(let aio): return try aio.submit(job, mayBacklog: mayBacklog)
-        }
+    func submit(_ job: Job<Work, Output>, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
+        try queue().submit(job, mayBacklog: mayBacklog)
     }
 
-    /// Closes idle op sockets held by the AIO queue (before a re-key).
-    func flushIdle() {
-        if case .aio(let aio) = existing { aio.flushIdle() }
-    }
+    /// Closes idle slots held by the queue itself (before a re-key).
+    func flushIdle() { existing?.flushIdle() }
 
     /// Fails queued jobs, waits for running ones, stops the threads.
     func release() {
@@ -88,57 +64,6 @@ final class RequestDispatcher: Sendable {
             released = true
             return existing
         }
-        switch queue {
-        case .workers(let workers): workers.release()
-        case .aio(let aio): aio.release()
-        case nil: break
-        }
+        queue?.release()
     }
-}
-
-/// Runs a started job on a pooled slot and delivers its result, on the calling (worker) thread.
-func execute(_ job: Job, slots: SlotPool) {
-    let result: Result<[UInt8], KernelCipherError>
-    do throws(KernelCipherError) {
-        let lease = try slots.checkout()
-        defer { slots.checkin(lease) }
-        result = job.iv.withUnsafeBytes { iv in
-            switch job.work {
-            case .bytes(let data):
-                return data.withUnsafeBytes { input in
-                    Result { () throws(KernelCipherError) -> [UInt8] in
-                        try makeBytes(count: input.count) { (output) throws(KernelCipherError) in
-                            try lease.run(job.operation, iv: iv, input: input, output: output)
-                        }
-                    }
-                }
-            case .caller(let input, let output):
-                return Result { () throws(KernelCipherError) -> [UInt8] in
-                    try lease.run(job.operation, iv: iv, input: input, output: output)
-                    return []
-                }
-            }
-        }
-    } catch {
-        result = .failure(error)
-    }
-    job.finish(result)
-}
-
-/// A new array of `count` bytes filled by `fill`, with typed throws (Array's initializer only rethrows untyped).
-func makeBytes(
-    count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(KernelCipherError) -> Void
-) throws(KernelCipherError) -> [UInt8] {
-    var failure: KernelCipherError?
-    let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-        do throws(KernelCipherError) {
-            try fill(UnsafeMutableRawBufferPointer(buffer))
-            initialized = count
-        } catch {
-            failure = error
-            initialized = 0
-        }
-    }
-    if let failure { throw failure }
-    return bytes
 }

@@ -6,52 +6,26 @@ import Synchronization
 /// Fast path: one idle slot is parked in an atomic "hot" cell, so a caller running requests one after another
 /// (the synchronous API) takes and returns it with one atomic exchange each, without the pool lock.
 /// Further idle slots live in a locked list.
-final class SlotPool: @unchecked Sendable {
-    /// A slot and the key generation it was made under.
-    final class Lease: @unchecked Sendable {
-        let slot: any CipherSlot
-        let generation: Int
-        /// A request failed on the slot after it passed validation: it may hold that request's queued data, so
-        /// `checkin` frees it instead of reusing it. Set by the one thread using the lease.
-        var isBroken = false
-        init(slot: any CipherSlot, generation: Int) {
-            self.slot = slot
-            self.generation = generation
-        }
-
-        /// Runs one request on the slot. Called on the lease, whose `let` keeps the slot alive, the call needs no
-        /// retain/release of the slot (`lease.slot.run` from outside costs one pair, ≈ 40 instructions).
-        func run(
-            _ operation: CipherOperation, iv: UnsafeRawBufferPointer,
-            input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
-        ) throws(KernelCipherError) {
-            do {
-                try slot.run(operation, iv: iv, input: input, output: output)
-            } catch {
-                isBroken = true
-                throw error
-            }
-        }
-    }
-
-    private struct State { var idle: [Lease] = [] }
-    private let backend: any CipherBackend
+final class SlotPool<Slot>: @unchecked Sendable {
+    private struct State { var idle: [PooledSlot<Slot>] = [] }
+    private let makeSlot: @Sendable () throws(KernelCipherError) -> Slot
     private let keepIdle: Int
     private let lock: ConditionLock<State>
-    private let hot = Atomic<Unmanaged<Lease>?>(nil)
+    private let hot = Atomic<Unmanaged<PooledSlot<Slot>>?>(nil)
     private let generation = Atomic<Int>(0)
     private let released = Atomic<Bool>(false)
 
-    init(backend: any CipherBackend, keepIdle: Int) {
-        self.backend = backend
+    /// A pool keeping up to `keepIdle` idle slots; `makeSlot` creates one (the engine's, e.g. `accept(2)`).
+    init(keepIdle: Int, makeSlot: @escaping @Sendable () throws(KernelCipherError) -> Slot) {
+        self.makeSlot = makeSlot
         self.keepIdle = keepIdle
         self.lock = ConditionLock(State())
     }
 
     deinit { hot.exchange(nil, ordering: .sequentiallyConsistent)?.release() }
 
-    /// An idle slot, or a new one from the backend.
-    func checkout() throws(KernelCipherError) -> Lease {
+    /// An idle slot, or a new one from `makeSlot`.
+    func checkout() throws(KernelCipherError) -> PooledSlot<Slot> {
         if released.load(ordering: .sequentiallyConsistent) { throw .transformReleased }
         let current = generation.load(ordering: .sequentiallyConsistent)
         if let parked = hot.exchange(nil, ordering: .sequentiallyConsistent)?.takeRetainedValue(),
@@ -59,44 +33,44 @@ final class SlotPool: @unchecked Sendable {
         {
             return parked
         }
-        let reused = try lock.withLock { (s: inout State) throws(KernelCipherError) -> Lease? in
+        let reused = try lock.withLock { (s: inout State) throws(KernelCipherError) -> PooledSlot<Slot>? in
             if released.load(ordering: .sequentiallyConsistent) { throw .transformReleased }
-            while let lease = s.idle.popLast() {
-                if lease.generation == current { return lease }
+            while let pooled = s.idle.popLast() {
+                if pooled.generation == current { return pooled }
             }
             return nil
         }
         if let reused { return reused }
-        return Lease(slot: try backend.makeSlot(), generation: current)
+        return PooledSlot(try makeSlot(), generation: current)
     }
 
     /// Returns a slot for reuse; it is freed instead when broken, stale, the pool is full, or released.
-    func checkin(_ lease: consuming Lease) {
-        guard !lease.isBroken, isCurrent(lease) else { return }
-        let generation = lease.generation
+    func checkin(_ pooled: consuming PooledSlot<Slot>) {
+        guard !pooled.isBroken, isCurrent(pooled) else { return }
+        let generation = pooled.generation
         // The caller's reference moves into the hot cell (no extra retain/release pair on the fast path).
-        let parked = Unmanaged.passRetained(lease)
+        let parked = Unmanaged.passRetained(pooled)
         if hot.compareExchange(expected: nil, desired: parked, ordering: .sequentiallyConsistent).exchanged {
             // A flush may have run between the check and the park: take the slot back out if it went stale.
             if !isCurrent(generation) { hot.exchange(nil, ordering: .sequentiallyConsistent)?.release() }
             return
         }
-        let lease = parked.takeRetainedValue()
+        let pooled = parked.takeRetainedValue()
         lock.withLock { s in
-            if isCurrent(lease) && s.idle.count < keepIdle - 1 { s.idle.append(lease) }
+            if isCurrent(pooled) && s.idle.count < keepIdle - 1 { s.idle.append(pooled) }
         }
     }
 
-    private func isCurrent(_ lease: Lease) -> Bool { isCurrent(lease.generation) }
+    private func isCurrent(_ pooled: PooledSlot<Slot>) -> Bool { isCurrent(pooled.generation) }
 
-    private func isCurrent(_ leaseGeneration: Int) -> Bool {
+    private func isCurrent(_ slotGeneration: Int) -> Bool {
         !released.load(ordering: .sequentiallyConsistent)
-            && leaseGeneration == generation.load(ordering: .sequentiallyConsistent)
+            && slotGeneration == generation.load(ordering: .sequentiallyConsistent)
     }
 
     /// Frees every idle slot and starts a new key generation; returns the slots to free outside the lock.
     @discardableResult
-    func flush(releasing: Bool = false) -> [Lease] {
+    func flush(releasing: Bool = false) -> [PooledSlot<Slot>] {
         var stale = lock.withLock { s in
             generation.add(1, ordering: .sequentiallyConsistent)
             if releasing { released.store(true, ordering: .sequentiallyConsistent) }
@@ -107,5 +81,34 @@ final class SlotPool: @unchecked Sendable {
             stale.append(parked)
         }
         return stale
+    }
+}
+
+/// A slot as the pool holds it: the slot, the key generation it was made under, and whether it broke.
+final class PooledSlot<Slot>: @unchecked Sendable {
+    /// The slot (an AF_ALG op socket, an EVP context pair, …).
+    let slot: Slot
+    /// The pool's key generation when the slot was made.
+    let generation: Int
+    /// A request failed on the slot after it passed validation: it may hold that request's queued data, so
+    /// `checkin` frees it instead of reusing it. Set by the one thread using the slot.
+    var isBroken = false
+
+    init(_ slot: Slot, generation: Int) {
+        self.slot = slot
+        self.generation = generation
+    }
+
+    /// Runs `body` on the slot, marking it broken when `body` throws. Called on the pooled slot, whose `let`
+    /// keeps the slot alive, the call needs no retain/release of the slot (`pooled.slot` read from outside costs
+    /// one pair, ≈ 40 instructions).
+    @inline(__always)
+    func use<R, E: Error>(_ body: (Slot) throws(E) -> R) throws(E) -> R {
+        do {
+            return try body(slot)
+        } catch {
+            isBroken = true
+            throw error
+        }
     }
 }

@@ -9,9 +9,9 @@ import Musl
 /// (the kernel's MAY_BACKLOG; past `backlogLimit` they are still accepted and reported `.backlogged`) or,
 /// without `.mayBacklog`, are refused with `.busy`. Workers drain the backlog without sleeping, so
 /// when many requests are in flight there is no thread hop per request.
-final class WorkerQueue: @unchecked Sendable {
+final class WorkerQueue<Work: Sendable, Output: Sendable>: RequestQueue, @unchecked Sendable {
     private struct State {
-        var pending = JobFIFO()
+        var pending = JobFIFO<Work, Output>()
         var running = 0
         var spawned = 0
         var released = false
@@ -22,10 +22,10 @@ final class WorkerQueue: @unchecked Sendable {
     private let lock = ConditionLock(State())
     private let maxInFlight: Int
     private let backlogLimit: Int
-    private let execute: @Sendable (Job) -> Void
+    private let execute: @Sendable (Job<Work, Output>) -> Void
 
     /// `execute` runs one started job to completion on the calling worker thread.
-    init(maxInFlight: Int, backlogLimit: Int, execute: @escaping @Sendable (Job) -> Void) {
+    init(maxInFlight: Int, backlogLimit: Int, execute: @escaping @Sendable (Job<Work, Output>) -> Void) {
         self.maxInFlight = max(1, maxInFlight)
         self.backlogLimit = backlogLimit
         self.execute = execute
@@ -35,7 +35,7 @@ final class WorkerQueue: @unchecked Sendable {
     /// throws `.busy`: a job beyond the `backlogLimit` waiting ones is still queued and reported `.backlogged`
     /// (the kernel's MAY_BACKLOG), so a completion that submits the next request cannot fail or block here.
     @discardableResult
-    func submit(_ job: Job, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
+    func submit(_ job: Job<Work, Output>, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
         let (spawn, status) = try lock.withLock { (s: inout State) throws(KernelCipherError) -> (Bool, RequestStatus) in
             if s.released { throw .transformReleased }
             let free = maxInFlight - s.running - s.pendingCount
@@ -60,7 +60,9 @@ final class WorkerQueue: @unchecked Sendable {
     private func workerLoop() {
         var finishedOne = false
         while true {
-            let job: Job? = lock.withLock(waitingUntil: { $0.pendingCount > 0 || $0.released || finishedOne }) { s in
+            let job: Job<Work, Output>? = lock.withLock(
+                waitingUntil: { $0.pendingCount > 0 || $0.released || finishedOne }
+            ) { s in
                 if finishedOne { s.running -= 1; finishedOne = false }
                 guard s.pendingCount > 0 else { return nil }
                 let job = s.pending.popFirst()!
@@ -76,10 +78,13 @@ final class WorkerQueue: @unchecked Sendable {
         }
     }
 
+    /// Nothing to close: the workers' slots live in the transform's `SlotPool`, which a re-key flushes itself.
+    func flushIdle() {}
+
     /// Stops accepting work, fails every queued job with `.transformReleased`, and joins the workers
     /// (all but the calling thread, when release is called from a completion).
     func release() {
-        let (abandoned, threads) = lock.withLock { s -> ([Job], [pthread_t]) in
+        let (abandoned, threads) = lock.withLock { s -> ([Job<Work, Output>], [pthread_t]) in
             s.released = true
             let rest = s.pending.removeAll()
             defer { s.threads.removeAll() }

@@ -3,21 +3,20 @@ import Testing
 
 /// The backlog queue keeps submission order through interleaved appends and removals, and compacts its storage.
 @Suite struct JobFIFOTests {
-    private func job(_ tag: UInt8) -> Job {
-        Job(operation: .encrypt, iv: [tag], work: .bytes([UInt8]()), completion: nil)
-    }
+    /// The runtime is generic over the work: a tag is enough here.
+    private func job(_ tag: UInt8) -> Job<UInt8, Void> { Job(tag, completion: nil) }
 
     @Test func keepsOrderAcrossCompaction() {
-        var fifo = JobFIFO()
+        var fifo = JobFIFO<UInt8, Void>()
         var expected: [UInt8] = []
         var next: UInt8 = 0
         var popped: [UInt8] = []
         for round in 0..<50 {
             for _ in 0..<(round % 7 + 3) { fifo.append(job(next)); expected.append(next); next &+= 1 }
-            for _ in 0..<(round % 5 + 1) { if let j = fifo.popFirst() { popped.append(j.iv[0]) } }
+            for _ in 0..<(round % 5 + 1) { if let j = fifo.popFirst() { popped.append(j.work) } }
         }
         #expect(fifo.count == expected.count - popped.count)
-        let rest = fifo.removeAll().map { $0.iv[0] }
+        let rest = fifo.removeAll().map(\.work)
         #expect(popped + rest == expected)
         #expect(fifo.isEmpty && fifo.popFirst() == nil && fifo.count == 0)
     }

@@ -161,7 +161,7 @@ struct AFALGDifferentialTests {
             var n = length
             if kernel.properties.requiresBlockMultiple { n -= n % kernel.blockSize }
             if n < kernel.properties.minimumInput { continue }
-            if let limit = kernel.backend.maximumInput?.limit, n > limit { n = limit }
+            if let limit = kernel.maximumRequestSize, n > limit { n = limit }
             let key = (0..<sizes.randomElement(using: &rng)!).map { _ in UInt8.random(in: 0...255, using: &rng) }
             if Self.rejects(software, key) { continue }
             try kernel.setKey(key)
@@ -220,7 +220,7 @@ struct AFALGDifferentialTests {
     @Test func oversizedNonChainingRequestIsRefused() throws {
         try requireAFALG()
         let xts = try Conformance.makeTransform("xts(aes)", .kernel, key: (0..<32).map { UInt8($0) })
-        let limit = try #require(xts.backend.maximumInput?.limit)
+        let limit = try #require(xts.maximumRequestSize)
         #expect(throws: KernelCipherError.self) {
             try xts.encrypt([UInt8](repeating: 0, count: limit + 16), iv: [UInt8](repeating: 0, count: 16))
         }

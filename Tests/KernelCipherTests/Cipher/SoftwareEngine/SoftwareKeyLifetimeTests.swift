@@ -23,7 +23,7 @@ struct SoftwareRekeyReleaseTests {
             DispatchQueue.concurrentPerform(iterations: 2) { i in
                 if i == 0 { _ = try? tfm.setKey(key) } else { tfm.release() }
             }
-            if let backend = tfm.backend as? SoftwareBackend, backend.hasKey { leftBehind += 1 }
+            if let engine = tfm.cipherEngine as? SoftwareCipherEngine, engine.hasKey { leftBehind += 1 }
         }
         #expect(leftBehind == 0, "\(leftBehind) of 20000 released transforms still held a key")
     }

@@ -13,19 +13,18 @@ import Synchronization
 /// resend the IV every 64 KiB (libkcapi#127, corrupts CBC), and `kcapi_cipher_init` needs the crypto_user
 /// netlink, which many kernels lack. Metadata (IV size, block size, key sizes, driver) comes from /proc/crypto,
 /// which the bind has just populated. libkcapi provides `kcapi_memset_secure` for key zeroization.
-final class KernelBackend: CipherBackend {
+final class KernelCipherEngine: CipherEngine {
     let kind = EngineKind.kernel
     let properties: AlgorithmProperties
     let algorithm: String
     /// The transform socket; nil once released. Each call takes its own reference, so the descriptor closes when
     /// the last call using it returns, never under one.
-    private let transformSocket: Mutex<AFALGTransformSocket?>
+    private let transformSocket: LockedValue<AFALGTransformSocket?>
     /// Op sockets of this transform that are open (their `KernelSlot`s alive).
     private let openOpSockets = OpSocketCount()
     /// Inputs larger than one chunk go through several sendmsg(MSG_MORE)/read rounds; the kernel chains the
     /// IV between them for these modes only. Others must fit one round.
     private let chains: Bool
-    static let chunk = 64 << 10
 
     init(algorithm: String, options: Transform.Options) throws(KernelCipherError) {
         let fd: CInt
@@ -46,7 +45,7 @@ final class KernelBackend: CipherBackend {
             close(fd)
             throw .algorithmNotFound(algorithm, engine: .kernel)
         }
-        self.transformSocket = Mutex(AFALGTransformSocket(adopting: fd))
+        self.transformSocket = LockedValue(AFALGTransformSocket(adopting: fd))
         self.algorithm = algorithm
         let (mode, _) = KernelAlgorithmInfo.split(info.name)
         self.chains = ["ecb", "cbc", "ctr"].contains(mode)
@@ -70,7 +69,7 @@ final class KernelBackend: CipherBackend {
     let defaultAsyncInlineLimit = 16 << 10
 
     var maximumInput: (limit: Int, reason: String)? {
-        chains ? nil : (KernelBackend.chunk,
+        chains ? nil : (KernelSlot.chunk,
                         "the kernel does not chain \(algorithm)'s IV across AF_ALG chunks, so one request must fit one")
     }
 
@@ -96,7 +95,22 @@ final class KernelBackend: CipherBackend {
         }
     }
 
-    func makeSlot() throws(KernelCipherError) -> any CipherSlot {
+    func makeSlot() throws(KernelCipherError) -> any CipherSlot { try makeKernelSlot() }
+
+    /// The completion mode the options ask for (`.automatic`: `AIOProbe.automaticMode`): with `.aio`, an AIO queue
+    /// on op sockets of this engine; otherwise worker threads on the transform's slot pool.
+    func makeDispatcher(slots: CipherSlotPool, options: Transform.Options) -> CipherDispatcher {
+        let mode = options.completionMode == .automatic ? AIOProbe.automaticMode : options.completionMode
+        guard mode == .aio else { return .workers(slots: slots, options: options) }
+        return CipherDispatcher(mode: .aio) { [self] () throws(KernelCipherError) in
+            try AIOQueue(maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit) {
+                () throws(KernelCipherError) in try self.makeKernelSlot()
+            }
+        }
+    }
+
+    /// A new op socket of this transform (`accept(2)`).
+    func makeKernelSlot() throws(KernelCipherError) -> KernelSlot {
         guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
         switch tfm.accept() {
         case .success(let op): return KernelSlot(fd: op, chains: chains, ivSize: properties.ivSize, count: openOpSockets)
@@ -117,6 +131,8 @@ final class KernelBackend: CipherBackend {
 
 /// One AF_ALG op socket; runs one request at a time with sendmsg(MSG_MORE)/read rounds of 64 KiB.
 final class KernelSlot: CipherSlot {
+    /// Bytes per sendmsg/read round (one AF_ALG chunk).
+    static let chunk = 64 << 10
     let fd: CInt
     private let chains: Bool
     /// Control messages (ALG_SET_OP + ALG_SET_IV) reused for every request on this socket.
@@ -149,7 +165,7 @@ final class KernelSlot: CipherSlot {
         var offset = 0
         repeat {
             // One round: the control messages go with the first data only, so the kernel chains the IV.
-            let n = min(KernelBackend.chunk, total - offset)
+            let n = min(KernelSlot.chunk, total - offset)
             let more = offset + n < total
             var sent = 0
             repeat {

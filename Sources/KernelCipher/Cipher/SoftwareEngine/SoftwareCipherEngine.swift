@@ -3,11 +3,13 @@ internal import CLibCrypto
 /// The software engine: OpenSSL libcrypto's EVP interface, behind the same transform API as the kernel engine.
 /// Each slot owns one encrypt and one decrypt `EVP_CIPHER_CTX`, keyed once, so a request costs only
 /// an IV reset, one update and one final.
-final class SoftwareBackend: CipherBackend {
+final class SoftwareCipherEngine: CipherEngine {
     let kind = EngineKind.software
     let algorithm: SoftwareAlgorithm
     let properties: AlgorithmProperties
     private let key = LockedValue<SecureBytes?>(nil)
+    /// `openssl:<EVP cipher>` for the key set last (before any key: for the smallest provided key length).
+    private let currentDriver: LockedValue<String>
 
     /// Looks the kernel name up in the EVP mapping and checks the installed OpenSSL provides a cipher for it.
     init(algorithm name: String) throws(KernelCipherError) {
@@ -22,12 +24,19 @@ final class SoftwareBackend: CipherBackend {
         self.properties = AlgorithmProperties(
             ivSize: algorithm.ivSize, blockSize: algorithm.blockSize, keySizes: provided,
             requiresBlockMultiple: algorithm.requiresBlockMultiple, minimumInput: algorithm.minimumInput,
-            driver: "openssl:\(evp.lowercased())", priority: nil)
+            driver: Self.driverName(evp), priority: nil)
+        self.currentDriver = LockedValue(Self.driverName(evp))
     }
+
+    /// The driver name for an EVP cipher name: `openssl:aes-256-xts`.
+    private static func driverName(_ evp: String) -> String { "openssl:\(evp.lowercased())" }
+
+    /// The EVP cipher serving requests: it depends on the key length (`AES-128-XTS` vs `AES-256-XTS`).
+    var driver: String { currentDriver.withLock { $0 } }
 
     /// True when the software engine offers `name` with the installed OpenSSL.
     static func isAvailable(_ name: String) -> Bool {
-        (try? SoftwareBackend(algorithm: name)) != nil
+        (try? SoftwareCipherEngine(algorithm: name)) != nil
     }
 
     var maximumInput: (limit: Int, reason: String)? { algorithm.maximumInput }
@@ -40,6 +49,7 @@ final class SoftwareBackend: CipherBackend {
     func setKey(_ newKey: SecureBytes) throws(KernelCipherError) {
         _ = try EVPSlot(algorithm: algorithm, key: newKey)
         key.withLock { $0 = newKey }
+        currentDriver.withLock { $0 = Self.driverName(algorithm.evpName(algorithm.evpKeyLength(newKey.count))) }
     }
 
     /// A slot keyed (both directions) from the current key; the slot keeps no reference to the key storage.
@@ -224,33 +234,4 @@ final class EVPSlot: CipherSlot {
 
     /// `OSSL_CIPHER_PARAM_CTS_MODE`, as a static C string.
     private static let ctsModeKey: StaticString = "cts_mode"
-}
-
-/// The NUL-terminated bytes of a static string, valid for the life of the process.
-func cString(_ string: StaticString) -> UnsafePointer<CChar> {
-    UnsafeRawPointer(string.utf8Start).assumingMemoryBound(to: CChar.self)
-}
-
-/// Zeroes a buffer so the compiler cannot elide it (`OPENSSL_cleanse`).
-func cleanse(_ buffer: UnsafeMutableRawBufferPointer) {
-    guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-    OPENSSL_cleanse(base, buffer.count)
-}
-
-/// The OpenSSL error queue as one line (`ERR_get_error`, `ERR_error_string_n`), emptied.
-func drainOpenSSLErrors() -> String {
-    var messages: [String] = []
-    while true {
-        let code = ERR_get_error()
-        if code == 0 { break }
-        var buffer = [CChar](repeating: 0, count: 256)
-        ERR_error_string_n(code, &buffer, buffer.count)
-        messages.append(buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-    }
-    return messages.isEmpty ? "unknown error" : messages.joined(separator: "; ")
-}
-
-/// A typed error for a failed OpenSSL call, with OpenSSL's own message.
-func openSSLError(_ function: String) -> KernelCipherError {
-    .software(operation: function, detail: drainOpenSSLErrors())
 }

@@ -1,5 +1,5 @@
 // Engine facts for `kcrypto doctor`: the AIO probe (`AIOProbe.run`) and the automatic-engine choice per
-// algorithm (by allocating each), both checked for real.
+// algorithm (`EngineSelector.automaticChoice`, which selects an engine for real), both checked for real.
 
 /// Facts about the cipher engines that `kcrypto doctor` reports; nil means "not checked", never a guess.
 public struct EngineDiagnostics: Sendable, Hashable, Codable {
@@ -67,16 +67,15 @@ extension Diagnostics {
     ]
 
     /// The engine probe `collect()` uses by default: probes AIO on an AF_ALG op socket of `cbc(aes)` (and of the
-    /// asynchronous `cryptd(cbc(aes-generic))`), and allocates each standard algorithm with `.automatic`
-    /// (`Transform.init`) to report the engine it got and why.
+    /// asynchronous `cryptd(cbc(aes-generic))`), and selects an engine for each standard algorithm with
+    /// `.automatic` (`EngineSelector.automaticChoice`) to report the engine it got and why.
     public static let defaultEngineProbe: @Sendable (ProcCrypto?) -> EngineDiagnostics = { _ in
         let choices = standardAlgorithms.map { name -> EngineDiagnostics.AutomaticChoice in
-            do {
-                let tfm = try Transform(name, engine: .automatic, options: .init(maxInFlight: 1))
-                defer { tfm.release() }
-                return .init(algorithm: name, engine: tfm.engine.rawValue,
-                             reason: "\(tfm.selection.reason); driver \(tfm.driver)")
-            } catch {
+            switch EngineSelector.automaticChoice(name) {
+            case .success(let (selection, driver)):
+                return .init(algorithm: name, engine: selection.engine.rawValue,
+                             reason: "\(selection.reason); driver \(driver)")
+            case .failure(let error):
                 return .init(algorithm: name, engine: "none", reason: "\(error)")
             }
         }

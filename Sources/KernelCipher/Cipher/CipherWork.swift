@@ -1,0 +1,116 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The cipher family's request payload for the runtime's `Job`: operation, IV and buffers.
+struct CipherWork: Sendable {
+    /// Encrypt or decrypt.
+    let operation: CipherOperation
+    /// The request's IV (already validated against the transform's IV size).
+    let iv: [UInt8]
+    /// Where the request reads and writes.
+    let buffers: RequestBuffers
+}
+
+/// A cipher request in the runtime: its work, and the output bytes (empty when written into caller memory).
+typealias CipherJob = Job<CipherWork, [UInt8]>
+/// The cipher family's slot pool.
+typealias CipherSlotPool = SlotPool<any CipherSlot>
+/// The cipher family's request dispatcher.
+typealias CipherDispatcher = RequestDispatcher<CipherWork, [UInt8]>
+
+/// What a request reads and where it writes: owned bytes (output allocated) or caller-owned memory.
+enum RequestBuffers: @unchecked Sendable {
+    case bytes(any ContiguousBytes & Sendable)
+    case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer)
+
+    /// Input length in bytes.
+    var count: Int {
+        switch self {
+        case .bytes(let data): return data.withUnsafeBytes { $0.count }
+        case .caller(let input, _): return input.count
+        }
+    }
+
+    /// Output capacity in bytes (the input length when the transform allocates the output).
+    var outputCount: Int {
+        switch self {
+        case .bytes(let data): return data.withUnsafeBytes { $0.count }
+        case .caller(_, let output): return output.count
+        }
+    }
+}
+
+extension PooledSlot where Slot == any CipherSlot {
+    /// Runs one request on the slot (`CipherSlot.run`); a failure marks the slot broken.
+    @inline(__always)
+    func run(
+        _ operation: CipherOperation, iv: UnsafeRawBufferPointer,
+        input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
+    ) throws(KernelCipherError) {
+        try use { (slot) throws(KernelCipherError) in try slot.run(operation, iv: iv, input: input, output: output) }
+    }
+}
+
+extension SlotPool where Slot == any CipherSlot {
+    /// Runs a started job on a pooled slot and delivers its result, on the calling (worker) thread.
+    func execute(_ job: CipherJob) {
+        let result: Result<[UInt8], KernelCipherError>
+        let work = job.work
+        do throws(KernelCipherError) {
+            let pooled = try checkout()
+            defer { checkin(pooled) }
+            result = work.iv.withUnsafeBytes { iv in
+                switch work.buffers {
+                case .bytes(let data):
+                    return data.withUnsafeBytes { input in
+                        Result { () throws(KernelCipherError) -> [UInt8] in
+                            try makeBytes(count: input.count) { (output) throws(KernelCipherError) in
+                                try pooled.run(work.operation, iv: iv, input: input, output: output)
+                            }
+                        }
+                    }
+                case .caller(let input, let output):
+                    return Result { () throws(KernelCipherError) -> [UInt8] in
+                        try pooled.run(work.operation, iv: iv, input: input, output: output)
+                        return []
+                    }
+                }
+            }
+        } catch {
+            result = .failure(error)
+        }
+        job.finish(result)
+    }
+}
+
+extension RequestDispatcher where Work == CipherWork, Output == [UInt8] {
+    /// Worker threads (`.threads`) running each job on a slot from `slots`.
+    static func workers(slots: CipherSlotPool, options: Transform.Options) -> CipherDispatcher {
+        CipherDispatcher(mode: .threads) {
+            WorkerQueue<CipherWork, [UInt8]>(maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit) {
+                slots.execute($0)
+            }
+        }
+    }
+}
+
+/// A new array of `count` bytes filled by `fill`, with typed throws (Array's initializer only rethrows untyped).
+func makeBytes(
+    count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(KernelCipherError) -> Void
+) throws(KernelCipherError) -> [UInt8] {
+    var failure: KernelCipherError?
+    let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        do throws(KernelCipherError) {
+            try fill(UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
+        } catch {
+            failure = error
+            initialized = 0
+        }
+    }
+    if let failure { throw failure }
+    return bytes
+}
