@@ -25,6 +25,9 @@ enum AlgorithmCatalog {
         let minimumIsOneBlock: Bool
         let chaining: IVChaining
         let kernelContinuesAcrossRounds: Bool
+        /// The kernel instantiates the template only over ciphers of this block size (xts and rfc3686: 16;
+        /// `xts_create`/`crypto_rfc3686_create` fail with EINVAL otherwise).
+        var requiredBlockSize: Int? = nil
         /// The OpenSSL mapping for a cipher (by name and stem), or nil.
         let openSSL: @Sendable (String, OpenSSLMapping.Stem?) -> OpenSSLMapping?
     }
@@ -64,6 +67,7 @@ enum AlgorithmCatalog {
             inner: nil, keyLayout: .xtsKeyPair, ivLayout: .tweak, ivSize: { $0 }, isStream: false,
             requiresBlockMultiple: false, minimumIsOneBlock: true, chaining: .wholeMessage,
             kernelContinuesAcrossRounds: false,
+            requiredBlockSize: 16,
             openSSL: aesOnly(OpenSSLMapping(
                 naming: .aesXTS, singleShot: true,
                 maximumInput: (16 << 20, "OpenSSL limits one XTS data unit to 2^20 blocks")))),
@@ -76,6 +80,7 @@ enum AlgorithmCatalog {
             inner: "ctr", keyLayout: .keyThenNonce(nonceSize: 4), ivLayout: .rfc3686, ivSize: { _ in 8 },
             isStream: true, requiresBlockMultiple: false, minimumIsOneBlock: false, chaining: .wholeMessage,
             kernelContinuesAcrossRounds: false,
+            requiredBlockSize: 16,
             openSSL: aesOnly(OpenSSLMapping(naming: .stem(.bits("AES"), mode: "CTR"), layout: .rfc3686))),
     ]
 
@@ -106,7 +111,9 @@ enum AlgorithmCatalog {
             guard argument.base == inner, argument.arguments.count == 1 else { return nil }
             argument = argument.arguments[0]
         }
-        guard argument.arguments.isEmpty, let cipher = blockCiphers[argument.base] else { return nil }
+        guard argument.arguments.isEmpty, let cipher = blockCiphers[argument.base],
+              template.requiredBlockSize.map({ $0 == cipher.blockSize }) ?? true
+        else { return nil }
         return CipherAlgorithm(
             name: name, family: .skcipher, keySizes: template.keyLayout.kernelSizes(cipher.keySizes),
             keyLayout: template.keyLayout, ivSize: template.ivSize(cipher.blockSize), ivLayout: template.ivLayout,

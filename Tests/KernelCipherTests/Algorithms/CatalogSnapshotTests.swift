@@ -63,7 +63,9 @@ struct CatalogSnapshotTests {
         for name in ["cts(aes)", "rfc3686(aes)", "cbc(serpent)", "cbc(aes,aes)", "cbc-aes-aesni", "cbc(cbc(aes))"] {
             #expect(CipherAlgorithm(named: name) == nil, "\(name)")
         }
-        #expect(CipherAlgorithm.all.count == 6 * 5 + 3)
+        // xts and rfc3686 exist over 16-byte block ciphers only (the kernel refuses des3_ede with EINVAL).
+        #expect(CipherAlgorithm(named: "xts(des3_ede)") == nil && CipherAlgorithm(named: "rfc3686(ctr(des3_ede))") == nil)
+        #expect(CipherAlgorithm.all.count == 6 * 5 - 2 + 3)
         for entry in CipherAlgorithm.all {
             #expect(CipherAlgorithm(named: entry.name.description) == entry)
             #expect(entry.keySizes == entry.keySizes.sorted() && !entry.keySizes.isEmpty)
