@@ -175,3 +175,27 @@ enum AlgorithmCatalog {
             continuesAcrossRounds: template?.kernelContinuesAcrossRounds ?? false)
     }
 }
+
+extension AlgorithmCatalog {
+    /// The chaining rule for `name` with an engine's IV size: the entry's rule when the catalog knows the name
+    /// (and its IV size agrees), else the outermost template's rule over a plain cipher the table lacks
+    /// (`cbc(serpent)`: the last ciphertext block works for any block cipher); `.wholeMessage` otherwise.
+    static func chaining(name: String, ivSize: Int) -> IVChaining {
+        guard let parsed = AlgorithmName(name) else { return .wholeMessage }
+        let rule: IVChaining
+        if let entry = entry(for: parsed) {
+            guard entry.ivSize == ivSize else { return .wholeMessage }
+            rule = entry.ivChaining
+        } else if parsed.arguments.count == 1, parsed.arguments[0].arguments.isEmpty,
+                  let template = templates[parsed.base], template.inner == nil {
+            rule = template.chaining
+        } else {
+            return .wholeMessage
+        }
+        switch rule {
+        case .independent: return ivSize == 0 ? rule : .wholeMessage
+        case .lastCiphertextBlock, .bigEndianCounter: return ivSize > 0 ? rule : .wholeMessage
+        case .chacha20BlockCounter, .wholeMessage: return rule
+        }
+    }
+}

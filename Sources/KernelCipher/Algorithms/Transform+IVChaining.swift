@@ -1,9 +1,7 @@
 extension Transform {
     /// How a message split into several requests on this transform continues (see ``IVChaining``): the catalog's
-    /// rule for `algorithm`, or `.wholeMessage` when the catalog does not know the name (a driver name such as
-    /// `cbc-aes-aesni`, or an algorithm outside the table) or its IV size differs from the engine's.
-    public var ivChaining: IVChaining {
-        guard let entry = CipherAlgorithm(named: algorithm), entry.ivSize == ivSize else { return .wholeMessage }
-        return entry.ivChaining
-    }
+    /// rule for `algorithm` (for a template over a cipher outside the table, e.g. `cbc(serpent)`, the template's
+    /// rule), or `.wholeMessage` when the name is a driver name (`cbc-aes-aesni`) or unknown, or the engine's IV
+    /// size does not fit the rule.
+    public var ivChaining: IVChaining { AlgorithmCatalog.chaining(name: algorithm, ivSize: ivSize) }
 }

@@ -99,3 +99,21 @@ struct IVChainingTests {
         }
     }
 }
+
+/// `Transform.ivChaining`'s rule by name: the CLI streams cbc/ctr/ecb over kernel-only ciphers too (serpent,
+/// twofish, des), as it did before the catalog, and refuses to chain where the IV size does not fit the rule.
+@Suite("IV chaining by name")
+struct IVChainingByNameTests {
+    @Test(arguments: [
+        ("cbc(aes)", 16, IVChaining.lastCiphertextBlock), ("cbc(serpent)", 16, .lastCiphertextBlock),
+        ("cbc(des)", 8, .lastCiphertextBlock), ("ctr(twofish)", 16, .bigEndianCounter), ("ecb(serpent)", 0, .independent),
+        ("ctr(des3_ede)", 8, .bigEndianCounter), ("chacha20", 16, .chacha20BlockCounter),
+        ("ecb(serpent)", 16, .wholeMessage), ("cbc(serpent)", 0, .wholeMessage), ("cbc(aes)", 8, .wholeMessage),
+        ("chacha20", 32, .wholeMessage), ("xts(serpent)", 16, .wholeMessage), ("lrw(serpent)", 16, .wholeMessage),
+        ("cbc-aes-aesni", 16, .wholeMessage), ("cbc(cbc(aes))", 16, .wholeMessage), ("cbc(aes", 16, .wholeMessage),
+        ("xchacha20", 32, .wholeMessage), ("cts(cbc(serpent))", 16, .wholeMessage),
+    ])
+    func ruleForName(name: String, ivSize: Int, expected: IVChaining) {
+        #expect(AlgorithmCatalog.chaining(name: name, ivSize: ivSize) == expected)
+    }
+}
