@@ -9,30 +9,6 @@ enum Padding: String, CaseIterable, ExpressibleByArgument {
     case pkcs7, none
 }
 
-/// How the IV continues a stream in the next request, since one transform call is one whole request.
-enum IVChaining: Equatable {
-    /// No IV (ecb): chunks are independent.
-    case independent
-    /// cbc: the next IV is the last ciphertext block of the previous chunk.
-    case cbc
-    /// ctr: the IV is a big-endian counter over its whole width, one step per cipher block.
-    case counter
-    /// chacha20: the IV's first 4 bytes are a little-endian counter of 64-byte blocks.
-    case chacha
-    /// xts, cts, rfc3686 and anything else: the message is one request, read whole.
-    case wholeMessage
-
-    /// The chaining rule for a kernel algorithm name.
-    static func of(_ algorithm: String, ivSize: Int) -> IVChaining {
-        let name = algorithm.filter { !$0.isWhitespace }
-        if name.hasPrefix("ecb(") && ivSize == 0 { return .independent }
-        if name.hasPrefix("cbc(") { return .cbc }
-        if name.hasPrefix("ctr(") { return .counter }
-        if name == "chacha20" && ivSize == 16 { return .chacha }
-        return .wholeMessage
-    }
-}
-
 /// Runs a whole input through a transform in fixed-size chunks (constant memory), chaining the IV between
 /// requests and applying or removing PKCS#7 padding at the end.
 struct CipherStream {
@@ -42,6 +18,7 @@ struct CipherStream {
     let transform: Transform
     let operation: CipherOperation
     let padding: Padding
+    /// The library's rule for continuing the IV across requests (`Transform.ivChaining`).
     let chaining: IVChaining
     /// Bytes per request while streaming; a multiple of 64 so every chaining rule advances whole blocks.
     let chunkSize: Int
@@ -121,7 +98,9 @@ struct CipherStream {
             switch result {
             case .success:
                 offset += n
-                advanceIV(past: operation == .encrypt ? UnsafeRawBufferPointer(output) : input)
+                // The IV for the next request; nil only after a last request that is not whole blocks.
+                let ciphertext = operation == .encrypt ? UnsafeRawBufferPointer(output) : input
+                if let next = chaining.nextIV(current: iv, ciphertext: ciphertext) { iv = next }
             case .failure(.inputTooLarge(_, let limit, _)) where chaining != .wholeMessage && limit >= 64 && n > limit:
                 requestLimit = limit / 64 * 64
             case .failure(let error):
@@ -153,30 +132,6 @@ struct CipherStream {
                     + "(--padding none)" + (operation == .encrypt ? "; use --padding pkcs7" : ""))
             }
             return count
-        }
-    }
-
-    /// Moves the IV past one request whose ciphertext is `ciphertext` (a multiple of 64 bytes unless it was
-    /// the last request, after which the IV is not used).
-    private mutating func advanceIV(past ciphertext: UnsafeRawBufferPointer) {
-        let chunk = ciphertext.count
-        switch chaining {
-        case .independent, .wholeMessage:
-            break
-        case .cbc:
-            guard chunk >= iv.count else { return }
-            iv = Array(ciphertext[(chunk - iv.count)..<chunk])
-        case .counter:
-            var carry = UInt64(chunk / iv.count)
-            for i in iv.indices.reversed() where carry > 0 {
-                let sum = UInt64(iv[i]) + (carry & 0xff)
-                iv[i] = UInt8(truncatingIfNeeded: sum)
-                carry = (carry >> 8) + (sum >> 8)
-            }
-        case .chacha:
-            var counter = UInt32(iv[0]) | UInt32(iv[1]) << 8 | UInt32(iv[2]) << 16 | UInt32(iv[3]) << 24
-            counter &+= UInt32(truncatingIfNeeded: chunk / 64)
-            for i in 0..<4 { iv[i] = UInt8(truncatingIfNeeded: counter >> (8 * i)) }
         }
     }
 

@@ -134,7 +134,7 @@ struct CipherOptions: ParsableArguments {
         defer { progress.finish() }
         var stream = CipherStream(
             transform: transform, operation: operation, padding: padding,
-            chaining: .of(transform.algorithm, ivSize: transform.ivSize), chunkSize: chunkSize, iv: ivBytes)
+            chaining: transform.ivChaining, chunkSize: chunkSize, iv: ivBytes)
         try stream.run(from: input, to: output, progress: &progress)
         try output.commit()
     }

@@ -27,31 +27,9 @@ struct KernelAlgorithmInfo: Sendable {
             maxKey: best.maxKeySize ?? 0, isInternal: best.isInternal ?? false)
     }
 
-    /// "cbc(aes)" → ("cbc", "aes"); "chacha20" → ("chacha20", "").
-    static func split(_ name: String) -> (mode: String, inner: String) {
-        guard let open = name.firstIndex(of: "("), name.hasSuffix(")") else { return (name, "") }
-        return (String(name[..<open]), String(name[name.index(after: open)..<name.index(before: name.endIndex)]))
-    }
-
-    /// The innermost cipher of a template name: "rfc3686(ctr(aes))" → "aes"; "chacha20" → "chacha20".
-    static func cipher(of name: String) -> String {
-        let (mode, inner) = split(name)
-        return inner.isEmpty ? mode : cipher(of: inner)
-    }
-
-    /// Valid key lengths within /proc/crypto's min…max: the cipher's sizes where known, else every length.
-    static func keySizes(name: String, min: Int, max: Int) -> [Int] {
-        let mode = split(name).mode
-        let base: [Int]
-        switch cipher(of: name) {
-        case "aes", "camellia", "aria": base = [16, 24, 32]
-        case "sm4": base = [16]
-        case "des3_ede": base = [24]
-        case "chacha20", "xchacha20", "xchacha12": base = [32]
-        default: return min <= max ? Array(min...max) : []
-        }
-        let sizes = mode == "xts" ? base.map { $0 * 2 } : mode == "rfc3686" ? base.map { $0 + 4 } : base
-        let inRange = sizes.filter { $0 >= min && $0 <= max }
-        return inRange.isEmpty && min <= max ? Array(min...max) : inRange
+    /// The kernel engine's rules for this entry (key sizes within min…max, block rule, round chaining), from
+    /// the algorithm catalog.
+    var rules: AlgorithmCatalog.KernelRules {
+        AlgorithmCatalog.kernelRules(name: name, blockSize: blockSize, minKey: minKey, maxKey: maxKey)
     }
 }

@@ -47,13 +47,11 @@ final class KernelCipherEngine: CipherEngine {
         }
         self.transformSocket = LockedValue(AFALGTransformSocket(adopting: fd))
         self.algorithm = algorithm
-        let (mode, _) = KernelAlgorithmInfo.split(info.name)
-        self.chains = ["ecb", "cbc", "ctr"].contains(mode)
+        let rules = info.rules
+        self.chains = rules.continuesAcrossRounds
         self.properties = AlgorithmProperties(
-            ivSize: info.ivSize, blockSize: info.blockSize,
-            keySizes: KernelAlgorithmInfo.keySizes(name: info.name, min: info.minKey, max: info.maxKey),
-            requiresBlockMultiple: ["ecb", "cbc"].contains(mode) && info.blockSize > 1,
-            minimumInput: ["xts", "cts"].contains(mode) ? info.blockSize : 0,
+            ivSize: info.ivSize, blockSize: info.blockSize, keySizes: rules.keySizes,
+            requiresBlockMultiple: rules.requiresBlockMultiple, minimumInput: rules.minimumInput,
             driver: info.driver, priority: info.priority)
     }
 
