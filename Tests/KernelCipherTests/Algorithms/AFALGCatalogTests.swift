@@ -1,5 +1,6 @@
 import Testing
 @testable import KernelCipher
+import KernelCipherTestSupport
 
 /// The catalog against the running kernel: for every catalog algorithm that binds through AF_ALG here, the kernel
 /// engine's properties (from /proc/crypto after the bind) are the catalog's, and `nextIV` continues the kernel's

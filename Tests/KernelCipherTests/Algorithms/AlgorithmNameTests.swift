@@ -1,5 +1,6 @@
 import Testing
 @testable import KernelCipher
+import KernelCipherTestSupport
 
 /// `AlgorithmName`: the kernel's template grammar, typed errors for malformed names, no trap on any input.
 @Suite("Algorithm names")

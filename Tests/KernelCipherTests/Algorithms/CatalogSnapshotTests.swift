@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KernelCipher
+import KernelCipherTestSupport
 
 /// The catalog's facts against what real kernels report: every non-internal skcipher in the /proc/crypto
 /// snapshots (Tests/kcryptoTests/Resources) that the catalog knows has the catalog's IV size and block size, and

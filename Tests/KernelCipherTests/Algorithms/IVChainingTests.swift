@@ -1,5 +1,6 @@
 import Testing
 @testable import KernelCipher
+import KernelCipherTestSupport
 
 /// `IVChaining.nextIV` against real encryption: a message run as two requests, the second with the chained IV,
 /// gives the bytes of one request over the whole message (software engine, OpenSSL), both directions.
