@@ -4,25 +4,20 @@ import Testing
 import KernelCipherTestSupport
 
 /// The catalog's facts against what real kernels report: every non-internal skcipher in the /proc/crypto
-/// snapshots (Tests/kcryptoTests/Resources) that the catalog knows has the catalog's IV size and block size, and
+/// snapshots (Fixtures.procCryptoSnapshots) that the catalog knows has the catalog's IV size and block size, and
 /// its min…max key range is exactly the catalog's smallest…largest key.
 @Suite("Algorithm catalog vs /proc/crypto snapshots")
 struct CatalogSnapshotTests {
-    static let resources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("kcryptoTests/Resources")
-
-    static var snapshots: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: resources.path)) ?? [])
-            .filter { $0.hasPrefix("proc-crypto-") }.sorted()
-    }
+    static var snapshots: [String] { Fixtures.procCryptoSnapshots.map(\.lastPathComponent) }
 
     @Test func snapshotsArePresent() {
-        #expect(Self.snapshots.count >= 4, "snapshots in \(Self.resources.path)")
+        #expect(Self.snapshots.count >= 4, "snapshots: \(Self.snapshots)")
     }
 
     @Test(arguments: snapshots)
     func catalogAgreesWithKernel(snapshot: String) throws {
-        let text = try String(contentsOf: Self.resources.appendingPathComponent(snapshot), encoding: .utf8)
+        let url = try #require(Fixtures.procCryptoSnapshots.first { $0.lastPathComponent == snapshot })
+        let text = try String(contentsOf: url, encoding: .utf8)
         let table = ProcCrypto(parsing: text)
         var known = Set<String>()
         for entry in table.entries where entry.socketType == .skcipher && entry.isInternal != true {
