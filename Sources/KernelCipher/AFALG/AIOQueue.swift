@@ -166,7 +166,7 @@ final class AIOQueue: @unchecked Sendable {
             flight.block = iocb()
             flight.block.aio_data = UInt64(UInt(bitPattern: Unmanaged.passUnretained(flight).toOpaque()))
             flight.block.aio_lio_opcode = UInt16(IOCB_CMD_PREAD)
-            flight.block.aio_fildes = UInt32(slot.fd)
+            flight.block.aio_fildes = UInt32(slot.socket.descriptor)
             flight.block.aio_buf = UInt64(UInt(bitPattern: target.baseAddress))
             flight.block.aio_nbytes = UInt64(target.count)
             flight.block.aio_flags = UInt32(IOCB_FLAG_RESFD)
@@ -177,9 +177,8 @@ final class AIOQueue: @unchecked Sendable {
             }
             if submitted == 1 { return true }
             // io_submit refused (e.g. a kernel without socket AIO; nothing was queued): read synchronously instead.
-            switch AFALG.receive(slot.fd, into: target) {
-            case .success(let n): result = n
-            case .failure(let errno): result = -Int(errno.rawValue)
+            do throws(Errno) { result = try slot.socket.receive(into: target) } catch {
+                result = -Int(error.rawValue)
             }
         }
     }
@@ -194,10 +193,11 @@ final class AIOQueue: @unchecked Sendable {
             var sent = start
             repeat {
                 let part = UnsafeRawBufferPointer(rebasing: input[sent..<end])
-                switch AFALG.send(slot.fd, data: part, control: flight.control ? slot.control.bytes : nil,
-                                  more: end < flight.total) {
-                case .success(let n): sent += n
-                case .failure(let errno): return .kernel(operation: "sendmsg", errno: errno)
+                do throws(Errno) {
+                    sent += try slot.socket.send(part, control: flight.control ? slot.control.bytes : nil,
+                                                 more: end < flight.total)
+                } catch {
+                    return .kernel(operation: "sendmsg", errno: error)
                 }
                 flight.control = false
             } while sent < end
@@ -286,20 +286,19 @@ final class AIOQueue: @unchecked Sendable {
         var zero = timespec(tv_sec: 0, tv_nsec: 0)
         while true {
             var counter: UInt64 = 0
-            if read(eventFD, &counter, 8) < 0 {
-                let error = Errno.current
-                if error == .interrupted { continue }
+            if case .failure(let error) = valueOrErrno(retryOnInterrupt: true, { read(eventFD, &counter, 8) }) {
                 // Only EBADF/EFAULT/EINVAL are possible: a programming error (swift-nio treats them alike).
                 preconditionFailure("read(eventfd) failed: \(error)")
             }
             while true {
-                let reaped = events.withUnsafeMutableBufferPointer {
-                    ckcapi_io_getevents(context, 0, $0.count, $0.baseAddress, &zero)
-                }
-                if reaped < 0 {
-                    let error = Errno.current
-                    if error == .interrupted { continue }
-                    preconditionFailure("io_getevents failed: \(error)")
+                let reaped: Int
+                switch events.withUnsafeMutableBufferPointer({ events in
+                    valueOrErrno(retryOnInterrupt: true) {
+                        ckcapi_io_getevents(context, 0, events.count, events.baseAddress, &zero)
+                    }
+                }) {
+                case .success(let n): reaped = n
+                case .failure(let error): preconditionFailure("io_getevents failed: \(error)")
                 }
                 if reaped == 0 { break }
                 for event in events[0..<reaped] {
@@ -324,9 +323,8 @@ final class AIOQueue: @unchecked Sendable {
     /// `write(eventfd, 1)`: wakes the completion thread.
     private func signalEventFD() {
         var one: UInt64 = 1
-        while write(eventFD, &one, 8) < 0 {
-            let error = Errno.current
-            if error != .interrupted { preconditionFailure("write(eventfd) failed: \(error)") }
+        if case .failure(let error) = valueOrErrno(retryOnInterrupt: true, { write(eventFD, &one, 8) }) {
+            preconditionFailure("write(eventfd) failed: \(error)")
         }
     }
 

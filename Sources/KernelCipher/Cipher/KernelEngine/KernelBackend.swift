@@ -28,10 +28,10 @@ final class KernelBackend: CipherBackend {
     static let chunk = 64 << 10
 
     init(algorithm: String, options: Transform.Options) throws(KernelCipherError) {
-        let fd: CInt
-        switch AFALG.bind(type: "skcipher", name: algorithm) {
-        case .success(let bound): fd = bound
-        case .failure(let errno):
+        let socket: AFALGTransformSocket
+        do throws(Errno) {
+            socket = try AFALGTransformSocket(type: .skcipher, name: algorithm)
+        } catch let errno {
             // ENOENT is an unknown name or, under af_alg_restrict (7.3+), a refused one; EAFNOSUPPORT is no AF_ALG
             // or af_alg_restrict=2. The policy tells them apart.
             switch AFALGPolicy.explain(errno, name: algorithm, type: .skcipher, policy: .current) {
@@ -43,10 +43,9 @@ final class KernelBackend: CipherBackend {
             }
         }
         guard let info = KernelAlgorithmInfo.lookup(algorithm) else {
-            close(fd)
             throw .algorithmNotFound(algorithm, engine: .kernel)
         }
-        self.transformSocket = Mutex(AFALGTransformSocket(adopting: fd))
+        self.transformSocket = Mutex(socket)
         self.algorithm = algorithm
         let (mode, _) = KernelAlgorithmInfo.split(info.name)
         self.chains = ["ecb", "cbc", "ctr"].contains(mode)
@@ -61,8 +60,7 @@ final class KernelBackend: CipherBackend {
     /// True when `bind(2)` of this skcipher name succeeds here (this may autoload kernel modules).
     static func isAvailable(_ algorithm: String) -> Bool {
         guard AFALGAvailability.current.isAvailable,
-              case .success(let fd) = AFALG.bind(type: "skcipher", name: algorithm) else { return false }
-        close(fd)
+              case .success = AFALGBinding.check(type: .skcipher, name: algorithm) else { return false }
         return true
     }
 
@@ -99,7 +97,7 @@ final class KernelBackend: CipherBackend {
     func makeSlot() throws(KernelCipherError) -> any CipherSlot {
         guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
         switch tfm.accept() {
-        case .success(let op): return KernelSlot(fd: op, chains: chains, ivSize: properties.ivSize, count: openOpSockets)
+        case .success(let op): return KernelSlot(socket: op, chains: chains, ivSize: properties.ivSize, count: openOpSockets)
         case .failure(let errno): throw .kernel(operation: "accept", errno: errno)
         }
     }
@@ -117,7 +115,7 @@ final class KernelBackend: CipherBackend {
 
 /// One AF_ALG op socket; runs one request at a time with sendmsg(MSG_MORE)/read rounds of 64 KiB.
 final class KernelSlot: CipherSlot {
-    let fd: CInt
+    let socket: AFALGSocket
     private let chains: Bool
     /// Control messages (ALG_SET_OP + ALG_SET_IV) reused for every request on this socket.
     let control: AFALGControl
@@ -125,9 +123,9 @@ final class KernelSlot: CipherSlot {
     /// Counts the open op sockets of a transform (`KernelSlot` init/deinit), so a re-key knows all are closed.
     private let count: OpSocketCount?
 
-    /// Takes ownership of op socket `fd` (closed in `deinit`), counted in `count`.
-    init(fd: CInt, chains: Bool, ivSize: Int, count: OpSocketCount? = nil) {
-        self.fd = fd
+    /// Takes ownership of op socket `socket` (closed when the slot goes), counted in `count`.
+    init(socket: consuming AFALGSocket, chains: Bool, ivSize: Int, count: OpSocketCount? = nil) {
+        self.socket = socket
         self.chains = chains
         self.count = count
         control = AFALGControl(ivSize: ivSize)
@@ -135,7 +133,6 @@ final class KernelSlot: CipherSlot {
     }
 
     deinit {
-        close(fd)
         count?.value.subtract(1, ordering: .releasing)
     }
 
@@ -154,9 +151,8 @@ final class KernelSlot: CipherSlot {
             var sent = 0
             repeat {
                 let part = UnsafeRawBufferPointer(start: input.baseAddress.map { $0 + offset + sent }, count: n - sent)
-                switch AFALG.send(fd, data: part, control: controlBytes, more: more) {
-                case .success(let queued): sent += queued
-                case .failure(let errno): throw map(errno, "sendmsg")
+                do throws(Errno) { sent += try socket.send(part, control: controlBytes, more: more) } catch {
+                    throw map(error, "sendmsg")
                 }
                 controlBytes = nil
             } while sent < n
@@ -164,11 +160,10 @@ final class KernelSlot: CipherSlot {
             while produced < n {
                 let target = UnsafeMutableRawBufferPointer(
                     start: output.baseAddress.map { $0 + offset + produced }, count: n - produced)
-                switch AFALG.receive(fd, into: target) {
-                case .success(0): throw .kernel(operation: "read", errno: .invalidArgument)
-                case .success(let got): produced += got
-                case .failure(let errno): throw map(errno, "read")
-                }
+                let got: Int
+                do throws(Errno) { got = try socket.receive(into: target) } catch { throw map(error, "read") }
+                if got == 0 { throw .kernel(operation: "read", errno: .invalidArgument) }
+                produced += got
             }
             offset += n
         } while offset < total
