@@ -5,23 +5,23 @@ import Musl
 #endif
 internal import CKCAPI
 
-/// An AF_ALG socket, owned: the descriptor is closed (`close(2)`) in `deinit`, exactly once (swift-system style
-/// `~Copyable` owner). Each call is one system call through `valueOrErrno`, `Errno` on failure.
+/// An AF_ALG socket, owned: its `OwnedDescriptor` is closed (`close(2)`) exactly once, when the socket goes
+/// (swift-system style `~Copyable` owner). Each call is one system call through `valueOrErrno`, `Errno` on failure.
 ///
 /// The engine drives op sockets itself because libkcapi has no accessor for them, resends the IV every 64 KiB in
 /// its one-shot calls (libkcapi#127) and its AIO calls block per batch.
 struct AFALGSocket: ~Copyable, Sendable {
-    private let fd: CInt
+    private let owned: OwnedDescriptor
+    /// The descriptor every call uses.
+    private var fd: CInt { owned.rawValue }
 
-    /// Takes ownership of `fd`.
-    private init(adopting fd: CInt) { self.fd = fd }
+    /// Takes ownership of `descriptor`.
+    private init(_ descriptor: consuming OwnedDescriptor) { owned = descriptor }
 
     /// `socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)`: an unbound AF_ALG socket.
     init() throws(Errno) {
-        let fd = try valueOrErrno(retryOnInterrupt: false) {
-            socket(AF_ALG, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        }.get()
-        self.init(adopting: fd)
+        owned = try OwnedDescriptor(
+            socketDomain: AF_ALG, type: Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), protocol: 0)
     }
 
     /// `socket(AF_ALG, …)` + `bind(sockaddr_alg{type, name})`: a transform socket. The name is checked first
@@ -33,8 +33,6 @@ struct AFALGSocket: ~Copyable, Sendable {
         try socket.bind(address)
         self = socket
     }
-
-    deinit { close(fd) }
 
     /// The descriptor, for C structures that need one (`iocb.aio_fildes`); it stays owned by this socket.
     var descriptor: CInt { fd }
@@ -59,9 +57,9 @@ struct AFALGSocket: ~Copyable, Sendable {
 
     /// `accept4(fd, NULL, NULL, SOCK_CLOEXEC)`, EINTR retried: a new op socket on a keyed transform socket.
     func accept() throws(Errno) -> AFALGSocket {
-        AFALGSocket(adopting: try valueOrErrno(retryOnInterrupt: true) {
+        AFALGSocket(OwnedDescriptor(adopting: try valueOrErrno(retryOnInterrupt: true) {
             ckcapi_accept4(fd, Int32(SOCK_CLOEXEC.rawValue))
-        }.get())
+        }.get()))
     }
 
     /// `sendmsg(fd, {iov: data, control}, more ? MSG_MORE : 0)`, EINTR retried, on an op socket; returns the bytes
