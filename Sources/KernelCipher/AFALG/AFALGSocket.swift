@@ -64,6 +64,7 @@ struct AFALGSocket: ~Copyable, Sendable {
 
     /// `sendmsg(fd, {iov: data, control}, more ? MSG_MORE : 0)`, EINTR retried, on an op socket; returns the bytes
     /// queued. `control` (an `AFALGControl`'s bytes) goes with a request's first data only.
+    @inline(__always)  // per request: inlined into KernelSlot.run, as the loop it replaced was
     func send(_ data: UnsafeRawBufferPointer, control: UnsafeMutableRawBufferPointer?, more: Bool) throws(Errno) -> Int {
         var iov = iovec(iov_base: UnsafeMutableRawPointer(mutating: data.baseAddress), iov_len: data.count)
         return try withUnsafeMutablePointer(to: &iov) { iovPointer in
@@ -77,6 +78,7 @@ struct AFALGSocket: ~Copyable, Sendable {
     }
 
     /// `read(fd, buffer, count)`, EINTR retried, on an op socket; returns the bytes the cipher produced.
+    @inline(__always)
     func receive(into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
         try valueOrErrno(retryOnInterrupt: true) { read(fd, buffer.baseAddress, buffer.count) }.get()
     }

@@ -291,15 +291,12 @@ final class AIOQueue: @unchecked Sendable {
                 preconditionFailure("read(eventfd) failed: \(error)")
             }
             while true {
-                let reaped: Int
-                switch events.withUnsafeMutableBufferPointer({ events in
+                let reaping = events.withUnsafeMutableBufferPointer { events in
                     valueOrErrno(retryOnInterrupt: true) {
                         ckcapi_io_getevents(context, 0, events.count, events.baseAddress, &zero)
                     }
-                }) {
-                case .success(let n): reaped = n
-                case .failure(let error): preconditionFailure("io_getevents failed: \(error)")
                 }
+                guard case .success(let reaped) = reaping else { preconditionFailure("io_getevents failed: \(reaping)") }
                 if reaped == 0 { break }
                 for event in events[0..<reaped] {
                     let raw = UnsafeRawPointer(bitPattern: UInt(event.data))!

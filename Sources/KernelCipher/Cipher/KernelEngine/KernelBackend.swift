@@ -132,7 +132,7 @@ final class KernelSlot: CipherSlot {
         count?.value.add(1, ordering: .relaxed)
     }
 
-    deinit {
+    deinit {  // `socket` closes right after, as the slot's storage goes
         count?.value.subtract(1, ordering: .releasing)
     }
 
