@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import KernelCipher
+@_spi(Platform) import KernelCipher
 
 /// Why `enc`/`dec` stopped; each case renders as one line without key bytes.
 enum CipherCommandError: Error, CustomStringConvertible {
@@ -67,15 +67,10 @@ enum HexBytes {
     static func readKey(fd: CInt, what: String) throws(CipherCommandError) -> [UInt8] {
         var text = [UInt8](repeating: 0, count: 4097)
         defer { wipe(&text) }
-        var used = 0
-        while used < text.count {
-            let n = text.withUnsafeMutableBytes { read(fd, $0.baseAddress! + used, $0.count - used) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .keySource("cannot read key from \(what): \(Errno.current)")
-            }
-            if n == 0 { break }
-            used += n
+        var used: Int
+        switch text.withUnsafeMutableBytes({ readFully(fd, into: $0) }) {
+        case .success(let count): used = count
+        case .failure(let errno): throw .keySource("cannot read key from \(what): \(errno)")
         }
         guard used < text.count else { throw .keySource("key in \(what) is longer than 4096 characters") }
         let blank: [UInt8] = [0x20, 0x09, 0x0a, 0x0d]
@@ -117,18 +112,24 @@ struct CipherInput: ~Copyable {
 
     /// Fills `buffer` from the start; returns fewer bytes than its size only at end of input.
     func readFull(into buffer: UnsafeMutableRawBufferPointer) throws(CipherCommandError) -> Int {
-        var used = 0
-        while used < buffer.count {
-            let n = read(fd, buffer.baseAddress! + used, buffer.count - used)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(operation: "read", path: name, errno: .current)
-            }
-            if n == 0 { break }
-            used += n
+        switch readFully(fd, into: buffer) {
+        case .success(let count): return count
+        case .failure(let errno): throw .io(operation: "read", path: name, errno: errno)
         }
-        return used
     }
+}
+
+/// `read(2)` into `buffer` until it is full or at end of input (EINTR retried); returns the bytes read.
+func readFully(_ fd: CInt, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> {
+    var used = 0
+    while used < buffer.count {
+        switch valueOrErrno(retryOnInterrupt: true, { read(fd, buffer.baseAddress! + used, buffer.count - used) }) {
+        case .success(0): return .success(used)
+        case .success(let n): used += n
+        case .failure(let errno): return .failure(errno)
+        }
+    }
+    return .success(used)
 }
 
 /// Progress on stderr for runs longer than a second, only when stderr is a terminal.

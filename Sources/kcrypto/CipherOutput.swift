@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import KernelCipher
+@_spi(Platform) import KernelCipher
 import Synchronization
 
 /// Where the bytes go (README, "Output files and signals"):
@@ -89,15 +89,7 @@ struct CipherOutput: ~Copyable {
 
     /// Writes all of `bytes` (`write(2)`, EINTR retried).
     func write(_ bytes: UnsafeRawBufferPointer) throws(CipherCommandError) {
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(operation: "write", path: name, errno: .current)
-            }
-            done += n
-        }
+        if case .failure(let errno) = writeFully(fd, bytes) { throw .io(operation: "write", path: name, errno: errno) }
     }
 
     /// Makes the output visible: the replaced file's mode (`fchmod`, after `fchown` so set-id bits stay),
@@ -136,10 +128,10 @@ struct CipherOutput: ~Copyable {
 
     /// `open(path, O_WRONLY | flags)` for a target written directly.
     private static func openDirect(_ path: String, flags: CInt, shown: String) throws(CipherCommandError) -> CInt {
-        var fd: CInt
-        repeat { fd = Glibc.open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | flags) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { throw .io(operation: "open", path: shown, errno: .current) }
-        return fd
+        switch valueOrErrno(retryOnInterrupt: true, { Glibc.open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | flags) }) {
+        case .success(let fd): return fd
+        case .failure(let errno): throw .io(operation: "open", path: shown, errno: errno)
+        }
     }
 
     /// The path the last component of `path` names after following symlinks (`lstat`, `readlink`), so the
@@ -177,11 +169,14 @@ struct CipherOutput: ~Copyable {
             let suffix = String((0..<6).map { _ in letters.randomElement()! })
             let temporary = "\(directory).\(base).kcrypto-\(suffix)"
             InterruptCleanup.arm(removing: temporary)
-            let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, mode)
-            if fd >= 0 { return (fd, temporary) }
-            failure = .current
+            switch valueOrErrno(retryOnInterrupt: true, {
+                Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, mode)
+            }) {
+            case .success(let fd): return (fd, temporary)
+            case .failure(let errno): failure = errno
+            }
             InterruptCleanup.disarm()
-            if failure.rawValue != EEXIST && failure.rawValue != EINTR { break }
+            if failure.rawValue != EEXIST { break }
         }
         throw .io(operation: "create a temporary file for", path: shown, errno: failure)
     }

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import Foundation
-import KernelCipher
+@_spi(Platform) import KernelCipher
 
 /// `--format text|json`.
 enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
@@ -161,18 +161,22 @@ enum StandardStreams {
     static func write(_ fd: CInt, _ text: String) -> Errno? {
         var text = text
         return text.withUTF8 { buffer -> Errno? in
-            var done = 0
-            while done < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return Errno.current
-                }
-                done += n
-            }
+            if case .failure(let errno) = writeFully(fd, UnsafeRawBufferPointer(buffer)) { return errno }
             return nil
         }
     }
+}
+
+/// `write(2)` of all of `bytes`, continuing after partial writes (EINTR retried).
+func writeFully(_ fd: CInt, _ bytes: UnsafeRawBufferPointer) -> Result<Void, Errno> {
+    var done = 0
+    while done < bytes.count {
+        switch valueOrErrno(retryOnInterrupt: true, { Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done) }) {
+        case .success(let n): done += n
+        case .failure(let errno): return .failure(errno)
+        }
+    }
+    return .success(())
 }
 
 extension String {

@@ -1,10 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-internal import CKCAPI
-
 /// Whether this process can use AF_ALG sockets, and if not, why.
 public enum AFALGAvailability: Sendable, Hashable, CustomStringConvertible {
     /// `socket(AF_ALG, SOCK_SEQPACKET, 0)` succeeded.
@@ -20,12 +13,12 @@ public enum AFALGAvailability: Sendable, Hashable, CustomStringConvertible {
 
     /// Probes AF_ALG now with `socket(AF_ALG, SOCK_SEQPACKET, 0)` (not cached).
     public static func probe() -> AFALGAvailability {
-        let fd = socket(AF_ALG, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd >= 0 {
-            close(fd)
+        do throws(Errno) {
+            _ = try AFALGSocket()
             return .available
+        } catch {
+            return .unavailable(error)
         }
-        return .unavailable(Errno.current)
     }
 
     /// True when AF_ALG sockets can be created.

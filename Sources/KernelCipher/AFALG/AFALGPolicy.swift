@@ -101,6 +101,8 @@ extension AFALGPolicy {
         if errno == .addressFamilyNotSupported, policy.restrictLevel == 2 {
             return .refusedByPolicy(AFALGRefusal(algorithm: name, type: type, policy: policy, allowedIfPrivileged: false))
         }
+        // A name `sockaddr_alg` cannot carry (ENAMETOOLONG, EINVAL before any system call) names no algorithm.
+        if let nameError = AFALGAddress.nameError(name), nameError == errno { return .notFound }
         guard errno == .noSuchEntry else { return .unavailable(errno) }
         guard policy.restrictLevel == 1 else { return .notFound }
         let listing = try? ProcCrypto.read()

@@ -40,21 +40,16 @@ public enum AIOProbe {
             AIOProbeResult(algorithm: algorithm, accepted: false, attempts: 0, completedLater: 0, detail: detail)
         }
         guard AFALGAvailability.current.isAvailable else { return refused(AFALGAvailability.current.description) }
-        let tfm: CInt
-        switch AFALG.bind(type: "skcipher", name: algorithm) {
-        case .success(let fd): tfm = fd
-        case .failure(let errno): return refused("bind: \(errno)")
-        }
-        defer { close(tfm) }
         let info = KernelAlgorithmInfo.lookup(algorithm)
+        let tfm: AFALGTransformSocket
+        do { tfm = try AFALGTransformSocket(type: .skcipher, name: algorithm) } catch { return refused("bind: \(error)") }
         let key = [UInt8](repeating: 0, count: info?.minKey ?? 16)
-        if case .failure(let errno) = key.withUnsafeBytes({ AFALG.setKey(tfm, $0) }) { return refused("setkey: \(errno)") }
-        let op: CInt
-        switch AFALG.accept(tfm) {
-        case .success(let fd): op = fd
+        if case .failure(let errno) = key.withUnsafeBytes({ tfm.setKey($0) }) { return refused("setkey: \(errno)") }
+        let slot: KernelSlot
+        switch tfm.accept() {
+        case .success(let op): slot = KernelSlot(socket: op, chains: true, ivSize: info?.ivSize ?? 16)
         case .failure(let errno): return refused("accept: \(errno)")
         }
-        let slot = KernelSlot(fd: op, chains: true, ivSize: info?.ivSize ?? 16)
         var ctx = aio_context_t()
         guard ckcapi_io_setup(1, &ctx) == 0 else {
             let error = Errno.current
@@ -68,13 +63,16 @@ public enum AIOProbe {
         var later = 0
         for attempt in 0..<attempts {
             iv.withUnsafeBytes { slot.control.set(.encrypt, iv: $0) }
-            let sent = input.withUnsafeBytes { AFALG.send(op, data: $0, control: slot.control.bytes, more: false) }
-            guard case .success = sent else { return refused("sendmsg failed") }
+            if case .failure(let error) = input.withUnsafeBytes({ input in
+                Result { () throws(Errno) in try slot.socket.send(input, control: slot.control.bytes, more: false) }
+            }) {
+                return refused("sendmsg: \(error)")
+            }
             var submitError = Errno(rawValue: 0)
             let submitted = output.withUnsafeMutableBytes { buffer -> Int in
                 var block = iocb()
                 block.aio_lio_opcode = UInt16(IOCB_CMD_PREAD)
-                block.aio_fildes = UInt32(op)
+                block.aio_fildes = UInt32(slot.socket.descriptor)
                 block.aio_buf = UInt64(UInt(bitPattern: buffer.baseAddress))
                 block.aio_nbytes = UInt64(buffer.count)
                 return withUnsafeMutablePointer(to: &block) { pointer in

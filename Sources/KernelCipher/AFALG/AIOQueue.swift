@@ -177,7 +177,7 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
             aioSlot.block = iocb()
             aioSlot.block.aio_data = UInt64(UInt(bitPattern: Unmanaged.passUnretained(aioSlot).toOpaque()))
             aioSlot.block.aio_lio_opcode = UInt16(IOCB_CMD_PREAD)
-            aioSlot.block.aio_fildes = UInt32(slot.fd)
+            aioSlot.block.aio_fildes = UInt32(slot.socket.descriptor)
             aioSlot.block.aio_buf = UInt64(UInt(bitPattern: target.baseAddress))
             aioSlot.block.aio_nbytes = UInt64(target.count)
             aioSlot.block.aio_flags = UInt32(IOCB_FLAG_RESFD)
@@ -188,9 +188,8 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
             }
             if submitted == 1 { return true }
             // io_submit refused (e.g. a kernel without socket AIO; nothing was queued): read synchronously instead.
-            switch AFALG.receive(slot.fd, into: target) {
-            case .success(let n): result = n
-            case .failure(let errno): result = -Int(errno.rawValue)
+            do throws(Errno) { result = try slot.socket.receive(into: target) } catch {
+                result = -Int(error.rawValue)
             }
         }
     }
@@ -205,10 +204,11 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
             var sent = start
             repeat {
                 let part = UnsafeRawBufferPointer(rebasing: input[sent..<end])
-                switch AFALG.send(slot.fd, data: part, control: aioSlot.control ? slot.control.bytes : nil,
-                                  more: end < aioSlot.total) {
-                case .success(let n): sent += n
-                case .failure(let errno): return .kernel(operation: "sendmsg", errno: errno)
+                do throws(Errno) {
+                    sent += try slot.socket.send(part, control: aioSlot.control ? slot.control.bytes : nil,
+                                                 more: end < aioSlot.total)
+                } catch {
+                    return .kernel(operation: "sendmsg", errno: error)
                 }
                 aioSlot.control = false
             } while sent < end
@@ -297,21 +297,17 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
         var zero = timespec(tv_sec: 0, tv_nsec: 0)
         while true {
             var counter: UInt64 = 0
-            if read(eventFD, &counter, 8) < 0 {
-                let error = Errno.current
-                if error == .interrupted { continue }
+            if case .failure(let error) = valueOrErrno(retryOnInterrupt: true, { read(eventFD, &counter, 8) }) {
                 // Only EBADF/EFAULT/EINVAL are possible: a programming error (swift-nio treats them alike).
                 preconditionFailure("read(eventfd) failed: \(error)")
             }
             while true {
-                let reaped = events.withUnsafeMutableBufferPointer {
-                    ckcapi_io_getevents(context, 0, $0.count, $0.baseAddress, &zero)
+                let reaping = events.withUnsafeMutableBufferPointer { events in
+                    valueOrErrno(retryOnInterrupt: true) {
+                        ckcapi_io_getevents(context, 0, events.count, events.baseAddress, &zero)
+                    }
                 }
-                if reaped < 0 {
-                    let error = Errno.current
-                    if error == .interrupted { continue }
-                    preconditionFailure("io_getevents failed: \(error)")
-                }
+                guard case .success(let reaped) = reaping else { preconditionFailure("io_getevents failed: \(reaping)") }
                 if reaped == 0 { break }
                 for event in events[0..<reaped] {
                     let raw = UnsafeRawPointer(bitPattern: UInt(event.data))!
@@ -335,9 +331,8 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
     /// `write(eventfd, 1)`: wakes the completion thread.
     private func signalEventFD() {
         var one: UInt64 = 1
-        while write(eventFD, &one, 8) < 0 {
-            let error = Errno.current
-            if error != .interrupted { preconditionFailure("write(eventfd) failed: \(error)") }
+        if case .failure(let error) = valueOrErrno(retryOnInterrupt: true, { write(eventFD, &one, 8) }) {
+            preconditionFailure("write(eventfd) failed: \(error)")
         }
     }
 

@@ -110,12 +110,14 @@ public struct Diagnostics: Sendable, Hashable, Codable {
     /// Opens and closes `socket(AF_NETLINK, SOCK_RAW, NETLINK_CRYPTO)`.
     public static func probeCryptoUserNetlink() -> Probe {
         let netlinkCrypto: CInt = 21  // NETLINK_CRYPTO, <linux/netlink.h>
-        let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), netlinkCrypto)
-        if fd >= 0 {
-            close(fd)
+        let errno: Errno
+        do throws(Errno) {
+            _ = try OwnedDescriptor(socketDomain: AF_NETLINK, type: Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                                    protocol: netlinkCrypto)
             return Probe(succeeded: true, detail: "NETLINK_CRYPTO socket opened (crypto_user present)")
+        } catch {
+            errno = error
         }
-        let errno = Errno.current
         let why = errno == .protocolNotSupported ? " (kernel built without CONFIG_CRYPTO_USER, or module not loaded)" : ""
         return Probe(succeeded: false, error: errno.name,
                      detail: "socket(AF_NETLINK, NETLINK_CRYPTO) failed with \(errno.name)\(why)")

@@ -20,12 +20,9 @@ extension ProcCrypto {
     /// past `maximumFileSize`, `EISDIR` for a directory and `EINVAL` for anything else that is not a regular
     /// file (a FIFO, socket or device: opened with `O_NONBLOCK` and checked with `fstat`, so it never blocks).
     public static func readContents(path: String) throws(Errno) -> [UInt8] {
-        var fd: CInt
-        repeat { fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { throw Errno.current }
-        defer { close(fd) }
+        let file = try OwnedDescriptor(opening: path, flags: O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw Errno.current }
+        try nothingOrErrno(retryOnInterrupt: false) { fstat(file.rawValue, &st) }.get()
         switch st.st_mode & S_IFMT {
         case S_IFREG: break
         case S_IFDIR: throw Errno(rawValue: EISDIR)
@@ -35,11 +32,9 @@ extension ProcCrypto {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let count = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Errno.current
-            }
+            let count = try chunk.withUnsafeMutableBytes { buffer in
+                valueOrErrno(retryOnInterrupt: true) { systemRead(file.rawValue, buffer.baseAddress, buffer.count) }
+            }.get()
             if count == 0 { return result }
             result.append(contentsOf: chunk[..<count])
             if result.count > maximumFileSize { throw Errno(rawValue: EFBIG) }

@@ -27,10 +27,10 @@ final class KernelCipherEngine: CipherEngine {
     private let chains: Bool
 
     init(algorithm: String, options: Transform.Options) throws(KernelCipherError) {
-        let fd: CInt
-        switch AFALG.bind(type: "skcipher", name: algorithm) {
-        case .success(let bound): fd = bound
-        case .failure(let errno):
+        let socket: AFALGTransformSocket
+        do throws(Errno) {
+            socket = try AFALGTransformSocket(type: .skcipher, name: algorithm)
+        } catch let errno {
             // ENOENT is an unknown name or, under af_alg_restrict (7.3+), a refused one; EAFNOSUPPORT is no AF_ALG
             // or af_alg_restrict=2. The policy tells them apart.
             switch AFALGPolicy.explain(errno, name: algorithm, type: .skcipher, policy: .current) {
@@ -42,10 +42,9 @@ final class KernelCipherEngine: CipherEngine {
             }
         }
         guard let info = KernelAlgorithmInfo.lookup(algorithm) else {
-            close(fd)
             throw .algorithmNotFound(algorithm, engine: .kernel)
         }
-        self.transformSocket = LockedValue(AFALGTransformSocket(adopting: fd))
+        self.transformSocket = LockedValue(socket)
         self.algorithm = algorithm
         let rules = info.rules
         self.chains = rules.continuesAcrossRounds
@@ -58,8 +57,7 @@ final class KernelCipherEngine: CipherEngine {
     /// True when `bind(2)` of this skcipher name succeeds here (this may autoload kernel modules).
     static func isAvailable(_ algorithm: String) -> Bool {
         guard AFALGAvailability.current.isAvailable,
-              case .success(let fd) = AFALG.bind(type: "skcipher", name: algorithm) else { return false }
-        close(fd)
+              case .success = AFALGBinding.check(type: .skcipher, name: algorithm) else { return false }
         return true
     }
 
@@ -111,7 +109,7 @@ final class KernelCipherEngine: CipherEngine {
     func makeKernelSlot() throws(KernelCipherError) -> KernelSlot {
         guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
         switch tfm.accept() {
-        case .success(let op): return KernelSlot(fd: op, chains: chains, ivSize: properties.ivSize, count: openOpSockets)
+        case .success(let op): return KernelSlot(socket: op, chains: chains, ivSize: properties.ivSize, count: openOpSockets)
         case .failure(let errno): throw .kernel(operation: "accept", errno: errno)
         }
     }
@@ -131,7 +129,7 @@ final class KernelCipherEngine: CipherEngine {
 final class KernelSlot: CipherSlot {
     /// Bytes per sendmsg/read round (one AF_ALG chunk).
     static let chunk = 64 << 10
-    let fd: CInt
+    let socket: AFALGSocket
     private let chains: Bool
     /// Control messages (ALG_SET_OP + ALG_SET_IV) reused for every request on this socket.
     let control: AFALGControl
@@ -139,17 +137,16 @@ final class KernelSlot: CipherSlot {
     /// Counts the open op sockets of a transform (`KernelSlot` init/deinit), so a re-key knows all are closed.
     private let count: OpSocketCount?
 
-    /// Takes ownership of op socket `fd` (closed in `deinit`), counted in `count`.
-    init(fd: CInt, chains: Bool, ivSize: Int, count: OpSocketCount? = nil) {
-        self.fd = fd
+    /// Takes ownership of op socket `socket` (closed when the slot goes), counted in `count`.
+    init(socket: consuming AFALGSocket, chains: Bool, ivSize: Int, count: OpSocketCount? = nil) {
+        self.socket = socket
         self.chains = chains
         self.count = count
         control = AFALGControl(ivSize: ivSize)
         count?.value.add(1, ordering: .relaxed)
     }
 
-    deinit {
-        close(fd)
+    deinit {  // `socket` closes right after, as the slot's storage goes
         count?.value.subtract(1, ordering: .releasing)
     }
 
@@ -168,9 +165,8 @@ final class KernelSlot: CipherSlot {
             var sent = 0
             repeat {
                 let part = UnsafeRawBufferPointer(start: input.baseAddress.map { $0 + offset + sent }, count: n - sent)
-                switch AFALG.send(fd, data: part, control: controlBytes, more: more) {
-                case .success(let queued): sent += queued
-                case .failure(let errno): throw map(errno, "sendmsg")
+                do throws(Errno) { sent += try socket.send(part, control: controlBytes, more: more) } catch {
+                    throw map(error, "sendmsg")
                 }
                 controlBytes = nil
             } while sent < n
@@ -178,11 +174,10 @@ final class KernelSlot: CipherSlot {
             while produced < n {
                 let target = UnsafeMutableRawBufferPointer(
                     start: output.baseAddress.map { $0 + offset + produced }, count: n - produced)
-                switch AFALG.receive(fd, into: target) {
-                case .success(0): throw .kernel(operation: "read", errno: .invalidArgument)
-                case .success(let got): produced += got
-                case .failure(let errno): throw map(errno, "read")
-                }
+                let got: Int
+                do throws(Errno) { got = try socket.receive(into: target) } catch { throw map(error, "read") }
+                if got == 0 { throw .kernel(operation: "read", errno: .invalidArgument) }
+                produced += got
             }
             offset += n
         } while offset < total
