@@ -36,35 +36,47 @@ public enum AIOProbe {
     /// and reports. Larger reads make an asynchronous driver's queueing visible: the work then outlasts the
     /// return from `io_submit`.
     public static func run(algorithm: String = "cbc(aes)", attempts: Int = 8, size: Int = 4096) -> AIOProbeResult {
-        func refused(_ detail: String) -> AIOProbeResult {
-            AIOProbeResult(algorithm: algorithm, accepted: false, attempts: 0, completedLater: 0, detail: detail)
-        }
+        func refused(_ detail: String) -> AIOProbeResult { refusal(algorithm, detail) }
         guard AFALGAvailability.current.isAvailable else { return refused(AFALGAvailability.current.description) }
         let info = KernelAlgorithmInfo.lookup(algorithm)
         let tfm: AFALGTransformSocket
         do { tfm = try AFALGTransformSocket(type: .skcipher, name: algorithm) } catch { return refused("bind: \(error)") }
         let key = [UInt8](repeating: 0, count: info?.minKey ?? 16)
         if case .failure(let errno) = key.withUnsafeBytes({ tfm.setKey($0) }) { return refused("setkey: \(errno)") }
-        let slot: KernelSlot
         switch tfm.accept() {
-        case .success(let op): slot = KernelSlot(socket: op, chains: true, ivSize: info?.ivSize ?? 16)
-        case .failure(let errno): return refused("accept: \(errno)")
+        case .success(let op):
+            return measure(on: op, ivSize: info?.ivSize ?? 16, algorithm: algorithm, attempts: attempts, size: size)
+        case .failure(let errno):
+            return refused("accept: \(errno)")
         }
+    }
+
+    /// A probe result for an `io_submit` that was never accepted.
+    private static func refusal(_ algorithm: String, _ detail: String) -> AIOProbeResult {
+        AIOProbeResult(algorithm: algorithm, accepted: false, attempts: 0, completedLater: 0, detail: detail)
+    }
+
+    /// The probe's reads on op socket `op` (`io_setup`, `sendmsg`, `io_submit`, `io_getevents`).
+    private static func measure(
+        on op: borrowing AFALGSocket, ivSize: Int, algorithm: String, attempts: Int, size: Int
+    ) -> AIOProbeResult {
+        func refused(_ detail: String) -> AIOProbeResult { refusal(algorithm, detail) }
+        let control = AFALGControl(ivSize: ivSize)
         var ctx = aio_context_t()
         guard ckcapi_io_setup(1, &ctx) == 0 else {
             let error = Errno.current
             return refused("io_setup: \(error)")
         }
         defer { _ = ckcapi_io_destroy(ctx) }
-        let iv = [UInt8](repeating: 0, count: info?.ivSize ?? 16)
-        let size = min(max(size, 16), KernelSlot.chunk) & ~15
+        let iv = [UInt8](repeating: 0, count: ivSize)
+        let size = min(max(size, 16), 64 << 10) & ~15
         let input = [UInt8](repeating: 0, count: size)
         var output = [UInt8](repeating: 0, count: size)
         var later = 0
         for attempt in 0..<attempts {
-            iv.withUnsafeBytes { slot.control.set(.encrypt, iv: $0) }
+            iv.withUnsafeBytes { control.set(.encrypt, iv: $0) }
             if case .failure(let error) = input.withUnsafeBytes({ input in
-                Result { () throws(Errno) in try slot.socket.send(input, control: slot.control.bytes, more: false) }
+                Result { () throws(Errno) in try op.send(input, control: control.bytes, more: false) }
             }) {
                 return refused("sendmsg: \(error)")
             }
@@ -72,7 +84,7 @@ public enum AIOProbe {
             let submitted = output.withUnsafeMutableBytes { buffer -> Int in
                 var block = iocb()
                 block.aio_lio_opcode = UInt16(IOCB_CMD_PREAD)
-                block.aio_fildes = UInt32(slot.socket.descriptor)
+                block.aio_fildes = UInt32(op.descriptor)
                 block.aio_buf = UInt64(UInt(bitPattern: buffer.baseAddress))
                 block.aio_nbytes = UInt64(buffer.count)
                 return withUnsafeMutablePointer(to: &block) { pointer in
