@@ -40,6 +40,9 @@ public enum CipherOperation: Sendable, Hashable {
 
 /// Static facts about an algorithm as one engine provides it.
 public struct AlgorithmProperties: Sendable, Hashable {
+    /// The algorithm name the engine resolved: the kernel's `/proc/crypto` name (`cbc(aes)` for a transform
+    /// allocated by driver name, e.g. `cbc-aes-aesni`), or the requested name on the software engine.
+    public let name: String
     /// Bytes of IV per request (`crypto_skcipher_ivsize`); 0 for algorithms without an IV.
     public let ivSize: Int
     /// The algorithm's block size (`crypto_skcipher_blocksize`); 1 for stream modes such as ctr.

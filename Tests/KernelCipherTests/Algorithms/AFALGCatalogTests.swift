@@ -41,6 +41,18 @@ struct AFALGCatalogTests {
         #expect(Set(bound).isSuperset(of: expected), "bound only \(bound)")
     }
 
+    /// A transform allocated by driver name (what `kcrypto enc -c cbc-aes-aesni` does) chains as its algorithm:
+    /// the rule comes from the name the kernel resolved, not from the driver's name (which was `.wholeMessage`).
+    @Test func driverNameChainsAsItsAlgorithm() throws {
+        for name in ["cbc(aes)", "ctr(aes)", "ecb(aes)"] {
+            guard let byName = try Self.kernelTransform(name) else { continue }
+            let byDriver = try Transform(byName.driver, engine: .kernel)
+            #expect(byDriver.properties.name == name, "\(byName.driver)")
+            #expect(byDriver.ivChaining == byName.ivChaining, "\(byName.driver): \(byDriver.ivChaining)")
+            #expect(byDriver.ivChaining.isChainable, "\(byName.driver)")
+        }
+    }
+
     /// The kernel engine's transform, or nil when this kernel has no such algorithm or its policy refuses it.
     static func kernelTransform(_ name: String) throws -> Transform? {
         do {

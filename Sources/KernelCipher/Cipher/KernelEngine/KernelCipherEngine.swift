@@ -49,7 +49,7 @@ final class KernelCipherEngine: CipherEngine {
         let rules = info.rules
         self.chains = rules.continuesAcrossRounds
         self.properties = AlgorithmProperties(
-            ivSize: info.ivSize, blockSize: info.blockSize, keySizes: rules.keySizes,
+            name: info.name, ivSize: info.ivSize, blockSize: info.blockSize, keySizes: rules.keySizes,
             requiresBlockMultiple: rules.requiresBlockMultiple, minimumInput: rules.minimumInput,
             driver: info.driver, priority: info.priority)
     }

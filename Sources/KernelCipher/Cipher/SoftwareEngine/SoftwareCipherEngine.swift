@@ -22,7 +22,7 @@ final class SoftwareCipherEngine: CipherEngine {
         let provided = algorithm.keySizes.filter {
             EVPCipherCache.cipher(named: algorithm.evpName(algorithm.evpKeyLength($0))) != nil }
         self.properties = AlgorithmProperties(
-            ivSize: algorithm.ivSize, blockSize: algorithm.blockSize, keySizes: provided,
+            name: name, ivSize: algorithm.ivSize, blockSize: algorithm.blockSize, keySizes: provided,
             requiresBlockMultiple: algorithm.requiresBlockMultiple, minimumInput: algorithm.minimumInput,
             driver: Self.driverName(evp), priority: nil)
         self.currentDriver = LockedValue(Self.driverName(evp))
