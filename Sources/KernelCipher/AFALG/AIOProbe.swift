@@ -45,11 +45,13 @@ public enum AIOProbe {
         do { tfm = try AFALGTransformSocket(type: .skcipher, name: algorithm) } catch { return refused("bind: \(error)") }
         let key = [UInt8](repeating: 0, count: info?.minKey ?? 16)
         if case .failure(let errno) = key.withUnsafeBytes({ tfm.setKey($0) }) { return refused("setkey: \(errno)") }
-        let slot: KernelSlot
+        let op: AFALGSocket
         switch tfm.accept() {
-        case .success(let op): slot = KernelSlot(socket: op, chains: true, ivSize: info?.ivSize ?? 16)
+        case .success(let accepted): op = accepted
         case .failure(let errno): return refused("accept: \(errno)")
         }
+        let control = AFALGControl(ivSize: info?.ivSize ?? 16)
+        let descriptor = op.descriptor
         var ctx = aio_context_t()
         guard ckcapi_io_setup(1, &ctx) == 0 else {
             let error = Errno.current
@@ -57,22 +59,18 @@ public enum AIOProbe {
         }
         defer { _ = ckcapi_io_destroy(ctx) }
         let iv = [UInt8](repeating: 0, count: info?.ivSize ?? 16)
-        let size = min(max(size, 16), KernelSlot.chunk) & ~15
+        let size = min(max(size, 16), 64 << 10) & ~15
         let input = [UInt8](repeating: 0, count: size)
         var output = [UInt8](repeating: 0, count: size)
         var later = 0
         for attempt in 0..<attempts {
-            iv.withUnsafeBytes { slot.control.set(.encrypt, iv: $0) }
-            if case .failure(let error) = input.withUnsafeBytes({ input in
-                Result { () throws(Errno) in try slot.socket.send(input, control: slot.control.bytes, more: false) }
-            }) {
-                return refused("sendmsg: \(error)")
-            }
+            iv.withUnsafeBytes { control.set(.encrypt, iv: $0) }
+            if let sendError = send(input, on: op, control: control) { return refused("sendmsg: \(sendError)") }
             var submitError = Errno(rawValue: 0)
             let submitted = output.withUnsafeMutableBytes { buffer -> Int in
                 var block = iocb()
                 block.aio_lio_opcode = UInt16(IOCB_CMD_PREAD)
-                block.aio_fildes = UInt32(slot.socket.descriptor)
+                block.aio_fildes = UInt32(descriptor)
                 block.aio_buf = UInt64(UInt(bitPattern: buffer.baseAddress))
                 block.aio_nbytes = UInt64(buffer.count)
                 return withUnsafeMutablePointer(to: &block) { pointer in
@@ -103,6 +101,14 @@ public enum AIOProbe {
             }
         }
         return AIOProbeResult(algorithm: algorithm, accepted: true, attempts: attempts, completedLater: later, detail: nil)
+    }
+
+    /// `sendmsg` of `input` with `control` (no MSG_MORE) on op socket `op`; the errno on failure.
+    private static func send(_ input: [UInt8], on op: borrowing AFALGSocket, control: AFALGControl) -> Errno? {
+        input.withUnsafeBytes { input -> Errno? in
+            do throws(Errno) { _ = try op.send(input, control: control.bytes, more: false) } catch { return error }
+            return nil
+        }
     }
 
     /// The completion mode `.automatic` resolves to (see `automaticCompletion`).
