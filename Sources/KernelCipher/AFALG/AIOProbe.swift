@@ -36,55 +36,41 @@ public enum AIOProbe {
     /// and reports. Larger reads make an asynchronous driver's queueing visible: the work then outlasts the
     /// return from `io_submit`.
     public static func run(algorithm: String = "cbc(aes)", attempts: Int = 8, size: Int = 4096) -> AIOProbeResult {
-        func refused(_ detail: String) -> AIOProbeResult { refusal(algorithm, detail) }
+        func refused(_ detail: String) -> AIOProbeResult {
+            AIOProbeResult(algorithm: algorithm, accepted: false, attempts: 0, completedLater: 0, detail: detail)
+        }
         guard AFALGAvailability.current.isAvailable else { return refused(AFALGAvailability.current.description) }
         let info = KernelAlgorithmInfo.lookup(algorithm)
         let tfm: AFALGTransformSocket
         do { tfm = try AFALGTransformSocket(type: .skcipher, name: algorithm) } catch { return refused("bind: \(error)") }
         let key = [UInt8](repeating: 0, count: info?.minKey ?? 16)
         if case .failure(let errno) = key.withUnsafeBytes({ tfm.setKey($0) }) { return refused("setkey: \(errno)") }
+        let op: AFALGSocket
         switch tfm.accept() {
-        case .success(let op):
-            return measure(on: op, ivSize: info?.ivSize ?? 16, algorithm: algorithm, attempts: attempts, size: size)
-        case .failure(let errno):
-            return refused("accept: \(errno)")
+        case .success(let accepted): op = accepted
+        case .failure(let errno): return refused("accept: \(errno)")
         }
-    }
-
-    /// A probe result for an `io_submit` that was never accepted.
-    private static func refusal(_ algorithm: String, _ detail: String) -> AIOProbeResult {
-        AIOProbeResult(algorithm: algorithm, accepted: false, attempts: 0, completedLater: 0, detail: detail)
-    }
-
-    /// The probe's reads on op socket `op` (`io_setup`, `sendmsg`, `io_submit`, `io_getevents`).
-    private static func measure(
-        on op: borrowing AFALGSocket, ivSize: Int, algorithm: String, attempts: Int, size: Int
-    ) -> AIOProbeResult {
-        func refused(_ detail: String) -> AIOProbeResult { refusal(algorithm, detail) }
-        let control = AFALGControl(ivSize: ivSize)
+        let control = AFALGControl(ivSize: info?.ivSize ?? 16)
+        let descriptor = op.descriptor
         var ctx = aio_context_t()
         guard ckcapi_io_setup(1, &ctx) == 0 else {
             let error = Errno.current
             return refused("io_setup: \(error)")
         }
         defer { _ = ckcapi_io_destroy(ctx) }
-        let iv = [UInt8](repeating: 0, count: ivSize)
+        let iv = [UInt8](repeating: 0, count: info?.ivSize ?? 16)
         let size = min(max(size, 16), 64 << 10) & ~15
         let input = [UInt8](repeating: 0, count: size)
         var output = [UInt8](repeating: 0, count: size)
         var later = 0
         for attempt in 0..<attempts {
             iv.withUnsafeBytes { control.set(.encrypt, iv: $0) }
-            if case .failure(let error) = input.withUnsafeBytes({ input in
-                Result { () throws(Errno) in try op.send(input, control: control.bytes, more: false) }
-            }) {
-                return refused("sendmsg: \(error)")
-            }
+            if let sendError = send(input, on: op, control: control) { return refused("sendmsg: \(sendError)") }
             var submitError = Errno(rawValue: 0)
             let submitted = output.withUnsafeMutableBytes { buffer -> Int in
                 var block = iocb()
                 block.aio_lio_opcode = UInt16(IOCB_CMD_PREAD)
-                block.aio_fildes = UInt32(op.descriptor)
+                block.aio_fildes = UInt32(descriptor)
                 block.aio_buf = UInt64(UInt(bitPattern: buffer.baseAddress))
                 block.aio_nbytes = UInt64(buffer.count)
                 return withUnsafeMutablePointer(to: &block) { pointer in
@@ -115,6 +101,14 @@ public enum AIOProbe {
             }
         }
         return AIOProbeResult(algorithm: algorithm, accepted: true, attempts: attempts, completedLater: later, detail: nil)
+    }
+
+    /// `sendmsg` of `input` with `control` (no MSG_MORE) on op socket `op`; the errno on failure.
+    private static func send(_ input: [UInt8], on op: borrowing AFALGSocket, control: AFALGControl) -> Errno? {
+        input.withUnsafeBytes { input -> Errno? in
+            do throws(Errno) { _ = try op.send(input, control: control.bytes, more: false) } catch { return error }
+            return nil
+        }
     }
 
     /// The completion mode `.automatic` resolves to (see `automaticCompletion`).

@@ -5,30 +5,37 @@ import Musl
 #endif
 internal import CKCAPI
 
-/// The AIO completion mode of the kernel engine's cipher requests (a `RequestQueue` the engine supplies). Each
-/// in-flight request owns one slot (an op socket, held by an `AIOSlot` with the request's progress): the
-/// submitting thread sends the data (`sendmsg`) and queues the read with `io_submit` (IOCB_CMD_PREAD,
-/// IOCB_FLAG_RESFD → eventfd), then returns. One completion thread waits on the eventfd, reaps every finished read
+/// The AIO completion mode of a kernel engine's requests (a `RequestQueue` the engine supplies), for any AF_ALG
+/// family: what is sent and read for a request is its `Driver`'s business (the cipher family's
+/// `KernelCipherAIODriver`), the queue keeps the lifecycle. Each in-flight request owns one slot (an op socket,
+/// held by an `AIOSlot` with the driver's per-request state): the submitting thread sends what the driver asks
+/// (`sendmsg`) and queues the read with `io_submit` (IOCB_CMD_PREAD, IOCB_FLAG_RESFD → eventfd), then returns. One completion thread waits on the eventfd, reaps every finished read
 /// with `io_getevents` in batches, continues multi-round requests, calls the completions, and starts backlogged
 /// requests on the freed op sockets — so a busy transform costs no extra thread hop per request.
 /// Where `io_submit` is refused for a read, that read is done with a blocking `read` instead.
-final class AIOQueue: RequestQueue, @unchecked Sendable {
+final class AIOQueue<Driver: AIORequestDriver>: RequestQueue, @unchecked Sendable {
+    typealias Work = Driver.Work
+    typealias Output = Driver.Output
+    typealias QueuedJob = Job<Work, Output>
+
     /// One slot (op socket) and the request it is running; touched only by the thread that owns the request,
     /// except `slot` and `isFinishing`, which change under the queue's lock (see `finish` and `flushIdle`).
     final class AIOSlot {
         /// The op socket; nil once a re-key or a failure closed it (the AIO slot is then never reused).
-        var slot: KernelSlot?
+        var slot: Driver.Slot?
         /// Its request's kernel work is done and its completion is running.
         var isFinishing = false
-        var job: CipherJob?
-        var output = UnsafeMutableRawBufferPointer(start: nil, count: 0)
-        var ownsOutput = false
-        var total = 0, roundEnd = 0, produced = 0
-        var control = true
-        var failure: KernelCipherError?
+        var job: QueuedJob?
+        /// The family's progress through the request on this op socket.
+        var request: Driver
         var block = iocb()
-        init(slot: KernelSlot) { self.slot = slot }
+        init(slot: Driver.Slot, request: Driver) { self.slot = slot; self.request = request }
     }
+
+    /// What `submit` does with a job: run it on an idle AIO slot, open one, or leave it queued.
+    private enum Plan { case run(AIOSlot), create, queued(RequestStatus) }
+    /// What `next(after:)` does: run a backlogged job on this AIO slot, on a new one, or stop.
+    private enum Step { case run(QueuedJob), replace(QueuedJob), stop(wake: Bool) }
 
     private struct State {
         /// AIO slots with an open op socket.
@@ -37,7 +44,7 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
         /// AIO slots in `all` whose completion is running (`isFinishing`).
         var finishing = 0
         var reserved = 0
-        var backlog = JobFIFO<CipherWork, [UInt8]>()
+        var backlog = JobFIFO<Work, Output>()
         var released = false
         /// Op sockets with kernel work (a request being sent or read) or being created. Running completions do not
         /// count: release waits for the kernel, not for a completion (which may be the one releasing).
@@ -45,7 +52,9 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
     }
 
     /// Opens a new op socket (the engine's `accept(2)`).
-    private let makeSlot: @Sendable () throws(KernelCipherError) -> KernelSlot
+    private let makeSlot: @Sendable () throws(KernelCipherError) -> Driver.Slot
+    /// The driver each new AIO slot starts from (a copy).
+    private let driver: Driver
     private let maxInFlight: Int
     private let backlogLimit: Int
     private let lock = ConditionLock(State())
@@ -56,11 +65,13 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
     private var thread: pthread_t?
 
     /// An AIO context (`io_setup`) for `maxInFlight` requests, an eventfd and the completion thread; `makeSlot`
-    /// opens an op socket when a request needs one.
+    /// opens an op socket when a request needs one, and each op socket's requests run through a copy of `driver`.
     init(
-        maxInFlight: Int, backlogLimit: Int, makeSlot: @escaping @Sendable () throws(KernelCipherError) -> KernelSlot
+        maxInFlight: Int, backlogLimit: Int, driver: Driver,
+        makeSlot: @escaping @Sendable () throws(KernelCipherError) -> Driver.Slot
     ) throws(KernelCipherError) {
         self.makeSlot = makeSlot
+        self.driver = driver
         self.maxInFlight = max(1, maxInFlight)
         self.backlogLimit = backlogLimit
         var ctx = aio_context_t()
@@ -86,8 +97,7 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
     /// Queues a validated job: starts it on a free op socket now, or backlogs it (with `mayBacklog`, always:
     /// past `backlogLimit` it is reported `.backlogged`, never refused), or throws `.busy` (without `mayBacklog`).
     @discardableResult
-    func submit(_ job: CipherJob, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
-        enum Plan { case run(AIOSlot), create, queued(RequestStatus) }
+    func submit(_ job: QueuedJob, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
         let plan = try lock.withLock { (s: inout State) throws(KernelCipherError) -> Plan in
             if s.released { throw .transformReleased }
             if let aioSlot = s.idle.popLast() { return .run(aioSlot) }
@@ -113,7 +123,7 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
     private func makeAIOSlot() throws(KernelCipherError) -> AIOSlot {
         do {
             let slot = try makeSlot()
-            let aioSlot = AIOSlot(slot: slot)
+            let aioSlot = AIOSlot(slot: slot, request: driver)
             lock.withLock { s in s.reserved -= 1; s.all.append(aioSlot) }
             return aioSlot
         } catch {
@@ -124,8 +134,8 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
     }
 
     /// Runs `job` and any backlogged successors until one is queued in the kernel or none is left.
-    private func run(_ aioSlot: AIOSlot, _ first: CipherJob) {
-        var next: (AIOSlot, CipherJob)? = (aioSlot, first)
+    private func run(_ aioSlot: AIOSlot, _ first: QueuedJob) {
+        var next: (AIOSlot, QueuedJob)? = (aioSlot, first)
         while let (aioSlot, job) = next {
             if lock.withLock({ $0.released }) {
                 job.abandon(.transformReleased)
@@ -133,51 +143,29 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
                 continue
             }
             guard job.start() else { next = self.next(after: aioSlot); continue }
+            guard let slot = aioSlot.slot else { preconditionFailure("an AIO slot taking a job has its op socket") }
             aioSlot.job = job
-            aioSlot.total = job.work.buffers.count
-            aioSlot.produced = 0
-            aioSlot.roundEnd = 0
-            aioSlot.control = true
-            switch job.work.buffers {
-            case .caller(_, let output):
-                aioSlot.output = output
-                aioSlot.ownsOutput = false
-            case .bytes:
-                aioSlot.output = .allocate(byteCount: max(aioSlot.total, 1), alignment: 16)
-                aioSlot.ownsOutput = true
-            }
-            job.work.iv.withUnsafeBytes { aioSlot.slot?.control.set(job.work.operation, iv: $0) }
+            aioSlot.request.begin(job.work, on: slot)
             if drive(aioSlot, result: nil) { return }
             next = finish(aioSlot)
         }
     }
 
-    /// Advances an AIO slot; true when a read is queued in the kernel, false when its request is finished
-    /// (successfully or not, recorded in `aioSlot.failure`).
+    /// Advances an AIO slot with the last read's result (nil when starting); true when a read is queued in the
+    /// kernel, false when its request is over (its driver's `finish` says how).
     private func drive(_ aioSlot: AIOSlot, result: Int?) -> Bool {
-        guard let slot = aioSlot.slot else { preconditionFailure("a aioSlot with kernel work has its op socket") }
+        guard let slot = aioSlot.slot, let job = aioSlot.job else {
+            preconditionFailure("an AIO slot with kernel work has its op socket and job")
+        }
         var result = result
         while true {
-            if let r = result {
-                // A read that produced nothing is an error, as in the synchronous path.
-                if r <= 0 {
-                    aioSlot.failure = .kernel(
-                        operation: "read (aio)", errno: r == 0 ? .invalidArgument : Errno(rawValue: CInt(-r)))
-                    return false
-                }
-                aioSlot.produced += r
-                result = nil
-            }
-            if aioSlot.produced >= aioSlot.total { return false }
-            if aioSlot.produced == aioSlot.roundEnd, let error = sendRound(aioSlot, slot) {
-                aioSlot.failure = error
+            guard case .read(let target) = aioSlot.request.advance(job.work, on: slot, after: result) else {
                 return false
             }
-            let target = UnsafeMutableRawBufferPointer(rebasing: aioSlot.output[aioSlot.produced..<aioSlot.roundEnd])
             aioSlot.block = iocb()
             aioSlot.block.aio_data = UInt64(UInt(bitPattern: Unmanaged.passUnretained(aioSlot).toOpaque()))
             aioSlot.block.aio_lio_opcode = UInt16(IOCB_CMD_PREAD)
-            aioSlot.block.aio_fildes = UInt32(slot.socket.descriptor)
+            aioSlot.block.aio_fildes = UInt32(slot.descriptor)
             aioSlot.block.aio_buf = UInt64(UInt(bitPattern: target.baseAddress))
             aioSlot.block.aio_nbytes = UInt64(target.count)
             aioSlot.block.aio_flags = UInt32(IOCB_FLAG_RESFD)
@@ -188,38 +176,9 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
             }
             if submitted == 1 { return true }
             // io_submit refused (e.g. a kernel without socket AIO; nothing was queued): read synchronously instead.
-            do throws(Errno) { result = try slot.socket.receive(into: target) } catch {
+            do throws(Errno) { result = try slot.receive(into: target) } catch {
                 result = -Int(error.rawValue)
             }
-        }
-    }
-
-    /// Sends the next ≤64 KiB of input (MSG_MORE unless it is the last), the first with the op/IV control data.
-    private func sendRound(_ aioSlot: AIOSlot, _ slot: KernelSlot) -> KernelCipherError? {
-        guard let job = aioSlot.job else { return .transformReleased }
-        let start = aioSlot.roundEnd
-        let end = min(aioSlot.total, start + KernelSlot.chunk)
-        aioSlot.roundEnd = end
-        return withInput(job.work.buffers) { input -> KernelCipherError? in
-            var sent = start
-            repeat {
-                let part = UnsafeRawBufferPointer(rebasing: input[sent..<end])
-                do throws(Errno) {
-                    sent += try slot.socket.send(part, control: aioSlot.control ? slot.control.bytes : nil,
-                                                 more: end < aioSlot.total)
-                } catch {
-                    return .kernel(operation: "sendmsg", errno: error)
-                }
-                aioSlot.control = false
-            } while sent < end
-            return nil
-        }
-    }
-
-    private func withInput<R>(_ work: RequestBuffers, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        switch work {
-        case .bytes(let data): return data.withUnsafeBytes(body)
-        case .caller(let input, _): return body(input)
         }
     }
 
@@ -229,22 +188,13 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
     /// (it may hold the request's queued data), a good one is marked finishing, so a re-key may close it and a
     /// release need not wait for it while the completion runs. The completion still runs before its op socket
     /// takes the next request, as a worker thread does in the threads mode.
-    private func finish(_ aioSlot: AIOSlot) -> (AIOSlot, CipherJob)? {
+    private func finish(_ aioSlot: AIOSlot) -> (AIOSlot, QueuedJob)? {
         guard let job = aioSlot.job else { return next(after: aioSlot) }
-        let result: Result<[UInt8], KernelCipherError>
-        if let failure = aioSlot.failure {
-            result = .failure(failure)
-        } else if aioSlot.ownsOutput {
-            result = .success(Array(UnsafeRawBufferPointer(rebasing: aioSlot.output[0..<aioSlot.total])))
-        } else {
-            result = .success([])
-        }
-        if aioSlot.ownsOutput { aioSlot.output.deallocate() }
-        aioSlot.ownsOutput = false
+        let result = aioSlot.request.finish(job.work)
         aioSlot.job = nil
-        let failed = aioSlot.failure != nil
-        aioSlot.failure = nil
-        let (closing, wake) = lock.withLock { s -> (KernelSlot?, Bool) in
+        let failed: Bool
+        if case .failure = result { failed = true } else { failed = false }
+        let (closing, wake) = lock.withLock { s -> (Driver.Slot?, Bool) in
             if failed {
                 s.all.removeAll { $0 === aioSlot }
                 defer { aioSlot.slot = nil }
@@ -262,8 +212,7 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
 
     /// The next backlogged job and the AIO slot to run it on: this AIO slot, or a new one when its op socket was closed
     /// meanwhile. Nil after idling (or, when released or closed, dropping) the AIO slot.
-    private func next(after aioSlot: AIOSlot) -> (AIOSlot, CipherJob)? {
-        enum Step { case run(CipherJob), replace(CipherJob), stop(wake: Bool) }
+    private func next(after aioSlot: AIOSlot) -> (AIOSlot, QueuedJob)? {
         while true {
             let step = lock.withLock { s -> Step in
                 if aioSlot.isFinishing { aioSlot.isFinishing = false; s.finishing -= 1 }
@@ -339,7 +288,7 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
     /// Closes the op sockets without kernel work: idle ones, and those whose completion is still running (the
     /// kernel refuses ALG_SET_KEY with EBUSY while op sockets exist). Called before a re-key.
     func flushIdle() {
-        let closing = lock.withLock { s -> [KernelSlot] in
+        let closing = lock.withLock { s -> [Driver.Slot] in
             var closing = s.idle.compactMap { $0.slot }
             for aioSlot in s.idle { aioSlot.slot = nil }
             s.idle.removeAll()
@@ -358,7 +307,7 @@ final class AIOQueue: RequestQueue, @unchecked Sendable {
     /// Fails backlogged jobs with `.transformReleased`, waits until no op socket has kernel work (completions
     /// that are running, perhaps the caller's own, are not waited for), stops the completion thread.
     func release() {
-        let abandoned = lock.withLock { s -> [CipherJob]? in
+        let abandoned = lock.withLock { s -> [QueuedJob]? in
             if s.released { return nil }
             s.released = true
             return s.backlog.removeAll()

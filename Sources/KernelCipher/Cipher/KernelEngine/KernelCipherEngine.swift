@@ -99,9 +99,9 @@ final class KernelCipherEngine: CipherEngine {
         let mode = options.completionMode == .automatic ? AIOProbe.automaticMode : options.completionMode
         guard mode == .aio else { return .workers(slots: slots, options: options) }
         return CipherDispatcher(mode: .aio) { [self] () throws(KernelCipherError) in
-            try AIOQueue(maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit) {
-                () throws(KernelCipherError) in try self.makeKernelSlot()
-            }
+            try AIOQueue(
+                maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit, driver: KernelCipherAIODriver()
+            ) { () throws(KernelCipherError) in try self.makeKernelSlot() }
         }
     }
 
