@@ -32,6 +32,11 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
     case busy
     /// The request was cancelled before it started.
     case cancelled
+    /// An AEAD decryption's tag did not verify (the kernel's EBADMSG, OpenSSL's failed `EVP_DecryptFinal_ex`); no
+    /// plaintext was returned and any caller output buffer was zeroed.
+    case authenticationFailed
+    /// The AEAD tag size is not one the algorithm accepts (`crypto_aead_setauthsize`).
+    case invalidTagLength(Int, allowed: [Int])
     /// A kernel call failed: the operation (e.g. `recvmsg`) and its errno.
     case kernel(operation: String, errno: Errno)
     /// An OpenSSL call failed: the function and OpenSSL's error string.
@@ -71,6 +76,10 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
             return "all op slots busy and the request may not be backlogged"
         case .cancelled:
             return "the request was cancelled before it started"
+        case .authenticationFailed:
+            return "authentication failed"
+        case .invalidTagLength(let length, let allowed):
+            return "invalid tag length \(length) bytes; allowed: \(allowed.map(String.init).joined(separator: ", "))"
         case .kernel(let operation, let errno):
             return "\(operation) failed: \(errno)"
         case .software(let operation, let detail):

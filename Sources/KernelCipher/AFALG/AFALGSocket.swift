@@ -55,6 +55,22 @@ struct AFALGSocket: ~Copyable, Sendable {
         }.get()
     }
 
+    /// `setsockopt(fd, SOL_ALG, option, value, value.count)` on a transform socket (`ALG_SET_DRBG_ENTROPY`'s
+    /// entropy bytes, `ALG_SET_KEY_BY_KEY_SERIAL`'s 32-bit serial).
+    func setOption(_ option: AFALGOption, value: UnsafeRawBufferPointer) throws(Errno) {
+        try nothingOrErrno(retryOnInterrupt: false) {
+            setsockopt(fd, SOL_ALG, option.rawValue, value.baseAddress, socklen_t(value.count))
+        }.get()
+    }
+
+    /// `setsockopt(fd, SOL_ALG, option, NULL, length)`: options whose value is the length itself
+    /// (`ALG_SET_AEAD_AUTHSIZE`'s tag size).
+    func setOption(_ option: AFALGOption, length: Int) throws(Errno) {
+        try nothingOrErrno(retryOnInterrupt: false) {
+            setsockopt(fd, SOL_ALG, option.rawValue, nil, socklen_t(length))
+        }.get()
+    }
+
     /// `accept4(fd, NULL, NULL, SOCK_CLOEXEC)`, EINTR retried: a new op socket on a keyed transform socket.
     func accept() throws(Errno) -> AFALGSocket {
         AFALGSocket(OwnedDescriptor(adopting: try valueOrErrno(retryOnInterrupt: true) {
@@ -130,6 +146,16 @@ final class AFALGTransformSocket: Sendable {
     /// `setsockopt(tfm, SOL_ALG, ALG_SET_KEY, key, len)`.
     func setKey(_ key: UnsafeRawBufferPointer) -> Result<Void, Errno> {
         do throws(Errno) { return .success(try socket.setKey(key)) } catch { return .failure(error) }
+    }
+
+    /// `setsockopt(tfm, SOL_ALG, option, value, value.count)` (see `AFALGSocket.setOption(_:value:)`).
+    func setOption(_ option: AFALGOption, value: UnsafeRawBufferPointer) -> Result<Void, Errno> {
+        do throws(Errno) { return .success(try socket.setOption(option, value: value)) } catch { return .failure(error) }
+    }
+
+    /// `setsockopt(tfm, SOL_ALG, option, NULL, length)` (see `AFALGSocket.setOption(_:length:)`).
+    func setOption(_ option: AFALGOption, length: Int) -> Result<Void, Errno> {
+        do throws(Errno) { return .success(try socket.setOption(option, length: length)) } catch { return .failure(error) }
     }
 
     /// `accept4(tfm, NULL, NULL, SOCK_CLOEXEC)`: a new op socket, owned by the caller.

@@ -5,24 +5,37 @@ enum EngineSelector {
     static func select(
         _ algorithm: String, preference: EnginePreference, options: Transform.Options
     ) throws(KernelCipherError) -> (any CipherEngine, EngineSelection) {
+        try choose(
+            algorithm, preference: preference,
+            kernel: { () throws(KernelCipherError) -> any CipherEngine in
+                try KernelCipherEngine(algorithm: algorithm, options: options)
+            },
+            software: { () throws(KernelCipherError) -> any CipherEngine in
+                try SoftwareCipherEngine(algorithm: algorithm)
+            })
+    }
+
+    /// The one selection rule every family (skcipher, AEAD, hash, RNG) follows: `.kernel` and `.software` make that
+    /// engine or throw its error; `.automatic` makes the kernel engine when it binds, else the software engine with
+    /// the kernel's reason, else `.noEngineAvailable` carrying both reasons.
+    static func choose<Engine>(
+        _ algorithm: String, preference: EnginePreference,
+        kernel: () throws(KernelCipherError) -> Engine, software: () throws(KernelCipherError) -> Engine
+    ) throws(KernelCipherError) -> (Engine, EngineSelection) {
         switch preference {
         case .software:
-            return (try SoftwareCipherEngine(algorithm: algorithm),
-                    EngineSelection(engine: .software, reason: "requested"))
+            return (try software(), EngineSelection(engine: .software, reason: "requested"))
         case .kernel:
-            return (try KernelCipherEngine(algorithm: algorithm, options: options),
-                    EngineSelection(engine: .kernel, reason: "requested"))
+            return (try kernel(), EngineSelection(engine: .kernel, reason: "requested"))
         case .automatic:
             let kernelError: KernelCipherError
             do {
-                let engine = try KernelCipherEngine(algorithm: algorithm, options: options)
-                return (engine, EngineSelection(engine: .kernel, reason: "binds through AF_ALG"))
+                return (try kernel(), EngineSelection(engine: .kernel, reason: "binds through AF_ALG"))
             } catch {
                 kernelError = error
             }
             do {
-                let engine = try SoftwareCipherEngine(algorithm: algorithm)
-                return (engine, EngineSelection(engine: .software, reason: kernelError.description))
+                return (try software(), EngineSelection(engine: .software, reason: kernelError.description))
             } catch {
                 throw .noEngineAvailable(algorithm, kernel: kernelError, software: error)
             }

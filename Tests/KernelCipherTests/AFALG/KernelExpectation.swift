@@ -27,10 +27,14 @@ enum KernelExpectation {
 
     /// True (and asserts the refusal) when `engine` is `.kernel` and the level-1 allowlist refuses `name` to this
     /// process: the conformance loops then check that outcome instead of the algorithm's bytes.
-    static func refusedByPolicy(_ name: String, _ engine: EnginePreference) -> Bool {
-        guard engine == .kernel, allowlistOutcome(name, type: .skcipher) == false else { return false }
-        do {
-            _ = try Transform(name, engine: .kernel)
+    /// `allocate` makes the family's kernel-engine transform for `name` (default: a skcipher `Transform`).
+    static func refusedByPolicy(
+        _ name: String, _ engine: EnginePreference, type: AFALGSocketType = .skcipher,
+        allocate: ((String) throws(KernelCipherError) -> Void)? = nil
+    ) -> Bool {
+        guard engine == .kernel, allowlistOutcome(name, type: type) == false else { return false }
+        do throws(KernelCipherError) {
+            if let allocate { try allocate(name) } else { _ = try Transform(name, engine: .kernel) }
             Issue.record("\(name) bound on the kernel engine although the allowlist refuses it")
         } catch {
             guard case .refusedByPolicy(let refusal) = error else {

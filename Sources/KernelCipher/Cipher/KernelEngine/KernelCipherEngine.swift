@@ -27,20 +27,7 @@ final class KernelCipherEngine: CipherEngine {
     private let chains: Bool
 
     init(algorithm: String, options: Transform.Options) throws(KernelCipherError) {
-        let socket: AFALGTransformSocket
-        do throws(Errno) {
-            socket = try AFALGTransformSocket(type: .skcipher, name: algorithm)
-        } catch let errno {
-            // ENOENT is an unknown name or, under af_alg_restrict (7.3+), a refused one; EAFNOSUPPORT is no AF_ALG
-            // or af_alg_restrict=2. The policy tells them apart.
-            switch AFALGPolicy.explain(errno, name: algorithm, type: .skcipher, policy: .current) {
-            case .refusedByPolicy(let refusal): throw .refusedByPolicy(refusal)
-            case .notFound: throw .algorithmNotFound(algorithm, engine: .kernel)
-            case .unavailable(let errno) where errno == .addressFamilyNotSupported:
-                throw .afAlgUnavailable(.unavailable(errno))
-            case .unavailable, .usable: throw .kernel(operation: "bind(skcipher, \(algorithm))", errno: errno)
-            }
-        }
+        let socket = try AFALGTransformSocket.bound(type: .skcipher, name: algorithm)
         guard let info = KernelAlgorithmInfo.lookup(algorithm) else {
             throw .algorithmNotFound(algorithm, engine: .kernel)
         }
