@@ -1,0 +1,75 @@
+/// Static facts about a hash or MAC algorithm as one engine provides it.
+struct HashFacts: Sendable, Hashable {
+    /// Digest (or MAC) length in bytes (`crypto_ahash_digestsize`).
+    var digestSize: Int
+    /// The algorithm's block size (`crypto_ahash_blocksize`).
+    var blockSize: Int
+    /// Whether a key must be set before use (hmac, cmac).
+    var isKeyed: Bool
+    /// Accepted key lengths, or nil when any length is accepted (hmac).
+    var keySizes: [Int]?
+    /// The implementation bound: a kernel driver (`sha256-avx2`) or `openssl:<name>`.
+    var driver: String
+
+    /// Whether `name` is a keyed (MAC) algorithm: the kernel templates that need `crypto_ahash_setkey`.
+    static func isKeyedName(_ name: String) -> Bool {
+        ["hmac(", "cmac(", "xcbc(", "cbcmac(", "vmac(", "vmac64("].contains { name.hasPrefix($0) }
+    }
+
+    /// Key lengths for `name`: AES's three for cmac/xcbc/cbcmac of aes, nil (any) otherwise.
+    static func keySizes(for name: String) -> [Int]? {
+        ["cmac(aes)", "xcbc(aes)", "cbcmac(aes)"].contains(name) ? [16, 24, 32] : nil
+    }
+}
+
+/// The engine side of a `HashTransform`: one (keyed) algorithm instance handing out streaming states.
+/// Implementations are thread-safe.
+protocol HashEngine: AnyObject, Sendable {
+    /// Which engine this is.
+    var kind: EngineKind { get }
+    /// The algorithm's facts.
+    var facts: HashFacts { get }
+    /// Sets the key (`crypto_ahash_setkey`); the length was already validated. The engine wipes what it no
+    /// longer needs.
+    func setKey(_ key: SecureBytes) throws(KernelCipherError)
+    /// A fresh streaming state under the current key (`crypto_ahash_init`).
+    func makeState() throws(KernelCipherError) -> any HashState
+    /// Releases engine resources and zeroizes key copies; states alive stay valid until freed.
+    func release()
+}
+
+/// One streaming hash state (an AF_ALG op socket, an EVP_MD_CTX / EVP_MAC_CTX). Used by one thread at a time.
+protocol HashState: AnyObject {
+    /// Feeds bytes (`crypto_ahash_update`).
+    func update(_ data: UnsafeRawBufferPointer) throws(KernelCipherError)
+    /// Writes the digest into `output` (`crypto_ahash_final`; `output.count == digestSize`) and resets the state
+    /// to a fresh one under the same key.
+    func finish(into output: UnsafeMutableRawBufferPointer) throws(KernelCipherError)
+    /// An independent state with the same partial input (`crypto_ahash_export` + `crypto_ahash_import`).
+    func copy() throws(KernelCipherError) -> any HashState
+}
+
+extension HashState {
+    /// `update` over the whole input, then `finish`: one digest on a fresh state.
+    func digest(
+        _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+    ) throws(KernelCipherError) {
+        try update(input)
+        try finish(into: output)
+    }
+}
+
+/// Selection for the hash family, through the one rule every family follows (`EngineSelector.choose`).
+enum HashEngineSelector {
+    /// The engine for `algorithm` under `preference`, and why.
+    static func select(
+        _ algorithm: String, preference: EnginePreference
+    ) throws(KernelCipherError) -> (any HashEngine, EngineSelection) {
+        try EngineSelector.choose(
+            algorithm, preference: preference,
+            kernel: { () throws(KernelCipherError) -> any HashEngine in try KernelHashEngine(algorithm: algorithm) },
+            software: { () throws(KernelCipherError) -> any HashEngine in
+                try SoftwareHashEngine(algorithm: algorithm)
+            })
+    }
+}

@@ -1,0 +1,102 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// The hash family's request payload for the runtime's `Job`: the input bytes or caller memory.
+struct HashWork: Sendable {
+    /// What to digest.
+    let input: HashInput
+}
+
+/// A hash request's input: owned bytes, or caller memory valid until the completion runs.
+enum HashInput: @unchecked Sendable {
+    case bytes(any ContiguousBytes & Sendable)
+    case caller(UnsafeRawBufferPointer)
+}
+
+/// A hash request in the runtime: its work and the digest.
+typealias HashJob = Job<HashWork, [UInt8]>
+/// The hash family's slot pool: streaming states reused one digest at a time.
+typealias HashSlotPool = SlotPool<any HashState>
+/// The hash family's request dispatcher.
+typealias HashDispatcher = RequestDispatcher<HashWork, [UInt8]>
+
+extension SlotPool where Slot == any HashState {
+    /// Runs a started hash job on a pooled state and delivers the digest, on the calling (worker) thread.
+    func execute(_ job: HashJob, digestSize: Int) {
+        let result: Result<[UInt8], KernelCipherError>
+        do throws(KernelCipherError) {
+            let pooled = try checkout()
+            defer { checkin(pooled) }
+            let run = { (input: UnsafeRawBufferPointer) -> Result<[UInt8], KernelCipherError> in
+                Result { () throws(KernelCipherError) -> [UInt8] in
+                    try makeBytes(count: digestSize) { (output) throws(KernelCipherError) in
+                        try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: output) }
+                    }
+                }
+            }
+            switch job.work.input {
+            case .bytes(let data): result = data.withUnsafeBytes(run)
+            case .caller(let input): result = run(input)
+            }
+        } catch {
+            result = .failure(error)
+        }
+        job.finish(result)
+    }
+}
+
+/// One hash request on a transform (the kernel's `struct ahash_request`): input, an opaque caller context and a
+/// completion callback. `submit()` returns once the request is queued on a worker thread (or backlogged, with
+/// `.backlogged`); if it throws, the completion is never called, otherwise exactly once, on the worker thread
+/// that ran the digest, with this request and the digest.
+public struct HashRequest<Context: Sendable>: Sendable {
+    /// Completion callback: the finished request and its digest.
+    public typealias Completion = @Sendable (HashRequest<Context>, Result<[UInt8], KernelCipherError>) -> Void
+
+    /// The transform this request runs on (`crypto_ahash_reqtfm`).
+    public let transform: HashTransform
+    /// The caller's context, handed back with the completion (`ahash_request_set_callback`'s data).
+    public var context: Context
+    /// Request flags such as `.mayBacklog`.
+    public var flags: RequestFlags
+    /// Called exactly once per accepted request (`ahash_request_set_callback`'s callback).
+    public var completion: Completion
+
+    let input: HashInput
+
+    /// A request over owned bytes (`ahash_request_alloc` + `_set_crypt` + `_set_callback`).
+    public init(
+        transform: HashTransform, input: some ContiguousBytes & Sendable, context: Context,
+        flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
+    ) {
+        self.transform = transform
+        self.input = .bytes(input)
+        self.context = context
+        self.flags = flags
+        self.completion = completion
+    }
+
+    /// A request over caller memory, read without copying; it must stay valid until the completion runs.
+    public init(
+        transform: HashTransform, input: UnsafeRawBufferPointer, context: Context,
+        flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
+    ) {
+        self.transform = transform
+        self.input = .caller(input)
+        self.context = context
+        self.flags = flags
+        self.completion = completion
+    }
+
+    /// Submits the request (`crypto_ahash_digest`); without `.mayBacklog` it throws `.busy` when every state is
+    /// in flight.
+    @discardableResult
+    public func submit() throws(KernelCipherError) -> RequestStatus {
+        try transform.validate()
+        let job = HashJob(HashWork(input: input)) { [self] result in completion(self, result) }
+        return try transform.requests.submit(job, mayBacklog: flags.contains(.mayBacklog))
+    }
+}
