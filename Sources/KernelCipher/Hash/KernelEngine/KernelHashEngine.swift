@@ -56,12 +56,12 @@ final class KernelHashEngine: HashEngine {
         }
     }
 
-    /// `accept4` on the transform socket: a fresh op socket (ENOKEY: a keyed algorithm without a key).
+    /// `accept4` on the transform socket: a fresh op socket. On a keyed algorithm without a key the kernel still
+    /// accepts (accept_nokey) and the first send or read fails with ENOKEY, reported as `.keyNotSet`.
     func makeState() throws(KernelCipherError) -> any HashState {
         guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
         switch tfm.accept() {
         case .success(let socket): return KernelHashState(socket, digestSize: facts.digestSize)
-        case .failure(let errno) where errno.rawValue == ENOKEY: throw .keyNotSet
         case .failure(let errno): throw .kernel(operation: "accept", errno: errno)
         }
     }
@@ -89,7 +89,8 @@ final class KernelHashState: HashState {
             do throws(Errno) {
                 offset += try socket.send(UnsafeRawBufferPointer(rebasing: data[offset..<end]), control: nil, more: true)
             } catch {
-                throw .kernel(operation: "sendmsg", errno: error)
+                // An op socket accepted before any key (the kernel's accept_nokey) refuses data with ENOKEY.
+                throw error.rawValue == ENOKEY ? .keyNotSet : .kernel(operation: "sendmsg", errno: error)
             }
         }
     }
