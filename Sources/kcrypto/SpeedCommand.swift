@@ -132,6 +132,7 @@ extension Kcrypto {
         func run() async throws {
             try checkSizes()
             let names = ciphers.isEmpty ? ["cbc(aes)", "ctr(aes)", "xts(aes)"] : ciphers
+            if let hashes = Self.hashNames(names) { return try await runHashes(hashes) }  // SpeedCommand+Hash.swift
             let engines: [EnginePreference] = switch engine {
             case .kernel: [.kernel]
             case .software: [.software]

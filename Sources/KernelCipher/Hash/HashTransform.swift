@@ -133,6 +133,20 @@ public final class HashTransform: Sendable {
         }.get()
     }
 
+    /// Digests `input` into the caller's `output` (exactly `digestSize` bytes) on the calling thread: the
+    /// allocation-free form (`crypto_ahash_digest`, waited on).
+    public func digest(
+        _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
+    ) throws(KernelCipherError) {
+        try validate()
+        guard output.count == facts.digestSize else {
+            throw .outputTooSmall(length: output.count, needed: facts.digestSize)
+        }
+        let pooled = try slots.checkout()
+        defer { slots.checkin(pooled) }
+        try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: output) }
+    }
+
     /// Digests memory on the calling thread on a pooled state.
     func digest(bufferPointer input: UnsafeRawBufferPointer) throws(KernelCipherError) -> [UInt8] {
         try validate()
