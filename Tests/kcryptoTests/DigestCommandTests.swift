@@ -14,8 +14,9 @@ import Testing
         for (name, size) in [("empty", 0), ("one", 1), ("exact-mib", 1 << 20), ("big", (1 << 20) * 2 + 333),
                              ("with space", 77), ("back\\slash", 5)] {
             let url = directory.appendingPathComponent(name)
-            let bytes = (0..<size / 8 + 1).flatMap { _ in withUnsafeBytes(of: generator.next()) { Array($0) } }.prefix(size)
-            try Data(bytes).write(to: url)
+            var words = [UInt64](repeating: 0, count: size / 8 + 1)
+            for i in words.indices { words[i] = generator.next() }
+            try words.withUnsafeBytes { Data($0.prefix(size)) }.write(to: url)
             paths.append(url.path)
         }
         return (directory, paths)

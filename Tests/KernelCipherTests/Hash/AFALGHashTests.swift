@@ -25,7 +25,10 @@ import Testing
     @Test("vector subset through the kernel: digest, context, request, async")
     func knownAnswers() async throws {
         try requireAFALG()
-        let answers = HashVectors.subset(stride: 12).filter { !Self.refused($0.algorithm) }
+        let subset = HashVectors.subset(stride: 12)
+        // One policy check per algorithm (each refused one is asserted once), not one per vector.
+        let refused = Set(Set(subset.map(\.algorithm)).filter { Self.refused($0) })
+        let answers = subset.filter { !refused.contains($0.algorithm) }
         // Same vectors as software, so a vector the kernel gets wrong is a kernel-engine defect.
         try await HashConformance.check(answers, engine: .kernel)
     }
