@@ -85,6 +85,8 @@ public final class HashTransform: Sendable {
     /// Sets the key (`crypto_ahash_setkey`). Digests started after this returns use it; contexts made before keep
     /// the key they were made with. The Swift copy is zeroized once the engine holds the key (kernel) or has keyed
     /// its EVP_MAC template (software). Unkeyed algorithms refuse a key with `.invalidKeyLength(_, allowed: [])`.
+    /// On the kernel engine re-keying fails with `.kernel(…, EBUSY)` while a `HashContext` or a running request of
+    /// this transform holds an op socket (the kernel's rule for ALG_SET_KEY); idle pooled ones are closed first.
     public func setKey(_ key: some ContiguousBytes) throws(KernelCipherError) {
         let secure = key.withUnsafeBytes { SecureBytes(copying: $0) }
         guard facts.isKeyed else { secure.wipe(); throw .invalidKeyLength(secure.count, allowed: []) }
@@ -93,8 +95,11 @@ public final class HashTransform: Sendable {
             throw .invalidKeyLength(secure.count, allowed: sizes)
         }
         if isReleased { secure.wipe(); throw .transformReleased }
+        // Idle pooled op sockets must be closed first: the kernel refuses ALG_SET_KEY with EBUSY while keyed op
+        // sockets of the transform are open (dropping the flushed slots closes them).
+        _ = slots.flush()
         try hashEngine.setKey(secure)
-        // Pooled states were made under the previous key.
+        // States pooled between the flush and the new key were made under the previous one.
         _ = slots.flush()
         state.withLock { s in
             s.keyed = true
