@@ -7,11 +7,12 @@ internal import CKCAPI
 
 /// The kernel random generator: an AF_ALG `rng` transform socket (`algif_rng`) and one op socket it reads from.
 ///
-/// What the kernel does (observed on Debian 6.1 and 6.12): a DRBG (`stdrng`, `drbg_*`) reads `EINVAL` until
+/// What the kernel does (observed on Debian 6.1, 6.12 and 7.2): a DRBG (`stdrng`, `drbg_*`) reads `EINVAL` until
 /// `ALG_SET_KEY` seeds it (`crypto_rng_reset`); any seed length does, the bytes become the DRBG's personalization
-/// string and the DRBG takes its entropy from the kernel itself. `ansi_cprng` wants `seedsize` (48) bytes or more
-/// (`EINVAL` otherwise). `jitterentropy_rng` needs no seed. So the engine seeds once when made, with `seedsize`
-/// bytes from `getrandom(2)` (none when `seedsize` is 0), as `crypto_get_default_rng` does inside the kernel.
+/// string and the DRBG takes its entropy from the kernel itself. `ansi_cprng` (seedsize 48) refuses seeds shorter
+/// than 32 bytes (key + V; `EINVAL`) and takes a 48-byte seed's last 16 as its DT. `jitterentropy_rng` needs no
+/// seed. So the engine seeds once when made, with `seedsize` bytes from `getrandom(2)` (none when `seedsize` is
+/// 0), as `crypto_get_default_rng` does inside the kernel. 7.2 and later bind only `jitterentropy_rng`.
 /// One `read(2)` returns at most 128 bytes (algif_rng's `MAXSIZE`): larger fills loop. `ALG_SET_KEY` fails with
 /// `EBUSY` while an op socket is open, so a re-seed closes the op socket first; calls are serialized by one lock
 /// (the kernel DRBG serializes on its own mutex anyway).
@@ -72,7 +73,7 @@ final class KernelRandomEngine: RandomEngine {
             case .success: return
             case .failure(let errno) where errno == .invalidArgument:
                 throw .keyRejected(reason: "\(algorithm) refused a seed of \(seed.count) bytes"
-                    + (seedSize > 0 ? " (it needs at least \(seedSize))" : ""))
+                    + (seedSize > 0 ? " (its seedsize is \(seedSize))" : ""))
             case .failure(let errno): throw .kernel(operation: "setsockopt(ALG_SET_KEY)", errno: errno)
             }
         }
