@@ -50,6 +50,9 @@ struct AFALGRandomTests {
 
     @Test(arguments: drbgs)
     func outputsDifferEvenWithTheSameSeed(name: String) throws {
+        // 7.2+ has no DRBG through AF_ALG: each name's "not found" is asserted by the test above, once (explaining
+        // an ENOENT under af_alg_restrict=1 reads the module lists, seconds per call under TCG).
+        guard KernelExpectation.asyncDriversReachable else { return }
         guard let a = Self.kernelGenerator(name), let b = Self.kernelGenerator(name) else { return }
         let seed = [UInt8](repeating: 0x5a, count: 32)
         try a.seed(seed)
