@@ -2,7 +2,7 @@
  * kcapi-c-baseline: the raw C loops `kcrypto speed` is compared against (issue 6).
  *
  *   kcapi-c-baseline [--engine evp|kcapi|afalg] [-c NAME] [--sizes 16,256,...] [--seconds S] [--repeat N]
- *                    [--key-bytes K] [--decrypt] [--no-header]
+ *                    [--key-bytes K] [--decrypt] [--no-header] [--dump]
  *
  * evp:   one EVP_CIPHER_CTX keyed once (EVP_CIPHER_fetch + EVP_CipherInit_ex2); per message
  *        EVP_CipherInit_ex2(ctx, NULL, NULL, iv, -1, NULL) + EVP_CipherUpdate + EVP_CipherFinal_ex
@@ -10,6 +10,9 @@
  * kcapi: libkcapi, kcapi_cipher_init + setkey once; per message kcapi_cipher_encrypt(..., KCAPI_ACCESS_SENDMSG).
  * afalg: raw AF_ALG: socket/bind/setkey/accept once; per message one sendmsg (ALG_SET_OP + ALG_SET_IV + data) and
  *        one read per 64 KiB round (what the Swift kernel engine does per request).
+ * AEAD (gcm(aes), rfc7539(chacha20,poly1305)) and hash/MAC (sha256, hmac(sha256)) names run the loops of aead.c and
+ * hash.c (evp and afalg engines, encryption / one digest per message); --dump prints each size's output in hex
+ * once (on stderr) so the engines' bytes can be compared.
  * Output: CSV lines impl,engine,algorithm,size,inflight,messages,seconds,ns_per_msg,MBps (one per size × repeat).
  * Timing: messages run in batches; the clock is read once per batch, batches grow to ~1/64 of the period.
  */
@@ -26,12 +29,11 @@
 #include <openssl/evp.h>
 #include <openssl/err.h>
 #include <kcapi.h>
+#include "family.h"
 
 #ifndef SOL_ALG
 #define SOL_ALG 279
 #endif
-
-typedef int (*one_msg_fn)(void *state, const uint8_t *in, uint8_t *out, size_t len, const uint8_t *iv);
 
 static double now(void) {
     struct timespec ts;
@@ -44,6 +46,8 @@ static void die(const char *what) {
     ERR_print_errors_fp(stderr);
     exit(1);
 }
+
+void baseline_die(const char *what) { die(what); }
 
 /* ---- EVP ------------------------------------------------------------------------------------------------------- */
 struct evp_state { EVP_CIPHER_CTX *ctx; };
@@ -182,7 +186,7 @@ static uint64_t measure(one_msg_fn fn, void *s, const uint8_t *in, uint8_t *out,
 int main(int argc, char **argv) {
     const char *engine = "evp", *alg = "cbc(aes)", *sizes_arg = "16,256,4096,65536,1048576";
     double seconds = 0.5;
-    int repeat = 1, header = 1, enc = 1;
+    int repeat = 1, header = 1, enc = 1, dump = 0;
     size_t keylen = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -194,15 +198,27 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--key-bytes") && v) { keylen = strtoul(v, NULL, 10); i++; }
         else if (!strcmp(a, "--decrypt")) enc = 0;
         else if (!strcmp(a, "--no-header")) header = 0;
+        else if (!strcmp(a, "--dump")) dump = 1;
         else { fprintf(stderr, "usage: see the comment at the top of Benchmarks/CBaseline/main.c (bad: %s)\n", a); return 2; }
     }
-    if (!keylen) keylen = strcmp(alg, "xts(aes)") == 0 ? 32 : 16;
+    int aead = aead_is(alg), hash = hash_is(alg);
+    if (!keylen) keylen = aead ? aead_default_key(alg) : hash ? hash_default_key(alg) : strcmp(alg, "xts(aes)") == 0 ? 32 : 16;
+    if ((aead || hash) && !enc) { fprintf(stderr, "kcapi-c-baseline: %s: encryption / digest only\n", alg); return 2; }
+    if ((aead || hash) && strcmp(engine, "evp") && strcmp(engine, "afalg")) {
+        fprintf(stderr, "kcapi-c-baseline: %s: engines evp and afalg only (not %s)\n", alg, engine);
+        return 2;
+    }
     uint8_t key[64], iv[16];
     for (size_t i = 0; i < sizeof key; i++) key[i] = (uint8_t)(i * 7 + 1);
     for (size_t i = 0; i < sizeof iv; i++) iv[i] = (uint8_t)(i + 100);
     void *state;
     one_msg_fn fn;
-    if (!strcmp(engine, "evp")) { state = evp_setup(alg, key, keylen, enc); fn = evp_one; }
+    size_t limit = 0;  /* largest message, 0 = any */
+    if (aead && !strcmp(engine, "evp")) { state = aead_evp_setup(alg, key, keylen); fn = aead_evp_one; }
+    else if (aead) { state = aead_afalg_setup(alg, key, keylen); fn = aead_afalg_one; limit = aead_afalg_limit(state); }
+    else if (hash && !strcmp(engine, "evp")) { state = hash_evp_setup(alg, key, keylen); fn = hash_evp_one; }
+    else if (hash) { state = hash_afalg_setup(alg, key, keylen); fn = hash_afalg_one; }
+    else if (!strcmp(engine, "evp")) { state = evp_setup(alg, key, keylen, enc); fn = evp_one; }
     else if (!strcmp(engine, "kcapi")) { state = kcapi_setup(alg, key, keylen, enc); fn = kcapi_one; }
     else if (!strcmp(engine, "afalg")) { state = afalg_setup(alg, key, keylen, enc); fn = afalg_one; }
     else { fprintf(stderr, "unknown engine %s\n", engine); return 2; }
@@ -212,15 +228,30 @@ int main(int argc, char **argv) {
     for (int r = 0; r < repeat; r++) {
         for (size_t k = 0; k < nsizes; k++) {
             size_t len = sizes[k];
+            if (limit && len > limit) {
+                if (r == 0)
+                    fprintf(stderr, "kcapi-c-baseline: %s %s: %zu bytes exceed one AF_ALG AEAD request here (%zu); "
+                            "size skipped\n", engine, alg, len, limit);
+                continue;
+            }
             /* Page-aligned like kcrypto speed's buffers: where a message crosses a page boundary changes the
              * kernel's work (pages pinned and copied per request), so both sides must place it the same. */
-            size_t bytes = (len + 4095) & ~(size_t)4095;
+            size_t bytes = (len + BASELINE_OUTPUT_SLACK + 4095) & ~(size_t)4095;  /* room for a tag or digest */
             uint8_t *in = aligned_alloc(4096, bytes ? bytes : 4096), *out = aligned_alloc(4096, bytes ? bytes : 4096);
             for (size_t i = 0; i < len; i++) in[i] = (uint8_t)i;
             double elapsed = 0;
             uint64_t msgs = measure(fn, state, in, out, len, iv, seconds, &elapsed);
+            if (dump && r == 0) {
+                size_t n = family_output_length(alg, len), shown = n < 64 ? n : 64;
+                fprintf(stderr, "%s %s %zu:", engine, alg, len);
+                for (size_t i = 0; i < shown; i++) fprintf(stderr, "%02x", out[n - shown + i]);
+                fprintf(stderr, "\n");
+            }
             double ns = elapsed * 1e9 / (double)msgs, mbps = (double)len * (double)msgs / elapsed / 1e6;
-            printf("c,%s,%s,%zu,1,%llu,%.6f,%.1f,%.2f\n", engine, alg, len, (unsigned long long)msgs, elapsed, ns, mbps);
+            /* RFC 4180: a name with a comma (rfc7539(chacha20,poly1305)) is quoted. */
+            const char *q = strchr(alg, ',') ? "\"" : "";
+            printf("c,%s,%s%s%s,%zu,1,%llu,%.6f,%.1f,%.2f\n", engine, q, alg, q, len, (unsigned long long)msgs, elapsed,
+                   ns, mbps);
             fflush(stdout);
             free(in); free(out);
         }

@@ -158,6 +158,8 @@ if verdicts:
                       f"(target {target})")
 md.append("")
 md.append(meta.get("rss_note", ""))
+if meta.get("dgst_note"):
+    md += ["", meta["dgst_note"].strip()]
 md.append("\n" + meta.get("stream", ""))
 md.append("\n![throughput vs message size](Benchmarks/results/throughput.png)\n")
 md.append(meta.get("notes", ""))

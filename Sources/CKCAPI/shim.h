@@ -5,6 +5,7 @@
 #include <linux/if_alg.h>
 #include <linux/aio_abi.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>

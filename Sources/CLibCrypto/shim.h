@@ -1,4 +1,4 @@
-// Includes only: OpenSSL libcrypto's EVP interface for the software engine.
+// Includes only: OpenSSL libcrypto's EVP interface (and RAND, for the software random generator).
 #ifndef CLIBCRYPTO_SHIM_H
 #define CLIBCRYPTO_SHIM_H
 #include <openssl/evp.h>
@@ -7,4 +7,5 @@
 #include <openssl/opensslv.h>
 #include <openssl/params.h>
 #include <openssl/core_names.h>
+#include <openssl/rand.h>
 #endif

@@ -1,0 +1,162 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+import Synchronization
+
+/// A random number generator (`crypto_rng`): the kernel's `stdrng`, `drbg_nopr_*`/`drbg_pr_*` DRBGs,
+/// `jitterentropy_rng` and any other rng the kernel binds, through AF_ALG (`algif_rng`), or OpenSSL's `RAND_bytes`
+/// as the software twin of `stdrng`.
+///
+/// The kernel engine seeds the generator when it is made (a DRBG refuses to generate before that), so `generate`
+/// works at once; `seed(_:)` re-seeds it. The software engine is OpenSSL's process-wide DRBG: `seed(_:)` adds the
+/// bytes as additional input (`RAND_seed`), it never makes the output a function of the seed, and `setEntropy`
+/// is refused. Outputs of either engine are unpredictable; known answers exist only through `setEntropy` on
+/// kernels built with `CONFIG_CRYPTO_USER_API_RNG_CAVP` (not Debian's).
+///
+/// Thread-safe: concurrent calls are serialized per generator (the kernel's DRBG serializes them anyway).
+public final class RandomGenerator: Sendable {
+    /// The name asked for, e.g. `stdrng`.
+    public let algorithm: String
+    /// The engine serving this generator, and why it was chosen.
+    public let selection: EngineSelection
+    /// Bytes of seed the algorithm wants (`crypto_rng_seedsize`, /proc/crypto `seedsize`); 0 for DRBGs, which
+    /// take any length (as a personalization string), and for the software engine.
+    public let seedSize: Int
+    /// Largest count one `generate(count:)` call returns (4 GiB); `fill(_:)` takes any buffer.
+    public static let maximumCount = 1 << 32
+    /// `async` counts up to this many bytes run inline on the calling task; larger ones on a worker thread.
+    static let asyncInlineLimit = 4 << 10
+
+    private let randomEngine: any RandomEngine
+    /// The worker that runs large `async` requests (one thread, made on first use).
+    private let worker: WorkerQueue<Int, [UInt8]>
+    private let released = Atomic<Bool>(false)
+
+    /// Makes a generator (`crypto_alloc_rng`) on the engine `engine` asks for (`.automatic`: the kernel's when the
+    /// name binds through AF_ALG, else the software twin with the kernel's reason in `selection`).
+    public init(_ algorithm: String = "stdrng", engine: EnginePreference = .automatic) throws(KernelCipherError) {
+        let (randomEngine, selection) = try EngineSelector.choose(
+            algorithm, preference: engine,
+            kernel: { () throws(KernelCipherError) -> any RandomEngine in try KernelRandomEngine(algorithm: algorithm) },
+            software: { () throws(KernelCipherError) -> any RandomEngine in
+                try SoftwareRandomEngine(algorithm: algorithm)
+            })
+        self.algorithm = algorithm
+        self.selection = selection
+        self.randomEngine = randomEngine
+        self.seedSize = randomEngine.seedSize
+        worker = WorkerQueue(maxInFlight: 1, backlogLimit: Int.max) { [randomEngine] job in
+            job.finish(Result { () throws(KernelCipherError) -> [UInt8] in
+                try RandomGenerator.generate(count: job.work, on: randomEngine)
+            })
+        }
+    }
+
+    deinit { release() }
+
+    /// The engine serving this generator.
+    public var engine: EngineKind { selection.engine }
+    /// The implementation behind the name: the kernel driver (`drbg_nopr_hmac_sha512` for `stdrng` on Debian's
+    /// kernels) or `openssl:RAND_bytes`.
+    public var driver: String { randomEngine.driver }
+
+    /// Re-seeds the generator (`crypto_rng_reset`; the kernel engine's `ALG_SET_KEY`). A kernel that refuses the
+    /// length (`ansi_cprng` below its `seedSize`) gives `.keyRejected`; the software engine mixes the bytes in.
+    public func seed(_ seed: some ContiguousBytes) throws(KernelCipherError) {
+        try checkLive()
+        try seed.withUnsafeBytes { bytes in Result { () throws(KernelCipherError) in try randomEngine.seed(bytes) } }.get()
+    }
+
+    /// Sets test entropy for the next `seed(_:)` (`ALG_SET_DRBG_ENTROPY`, `crypto_rng_set_entropy`): only kernels
+    /// with `CONFIG_CRYPTO_USER_API_RNG_CAVP` offer it (elsewhere `.kernel(…, ENOPROTOOPT)`), and only to
+    /// `CAP_SYS_ADMIN`; the software engine refuses it.
+    public func setEntropy(_ entropy: some ContiguousBytes) throws(KernelCipherError) {
+        try checkLive()
+        try entropy.withUnsafeBytes { bytes in
+            Result { () throws(KernelCipherError) in try randomEngine.setEntropy(bytes) }
+        }.get()
+    }
+
+    /// `count` random bytes (`crypto_rng_get_bytes`). A negative count is `.inputTooShort`, one above
+    /// `maximumCount` `.inputTooLarge`.
+    public func generate(count: Int) throws(KernelCipherError) -> [UInt8] {
+        try checkLive()
+        return try Self.generate(count: count, on: randomEngine)
+    }
+
+    /// Fills `buffer` with random bytes (`crypto_rng_get_bytes`), any length, in constant memory.
+    public func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(KernelCipherError) {
+        try checkLive()
+        try randomEngine.fill(buffer)
+    }
+
+    /// `count` random bytes; counts up to 4 KiB run inline, larger ones on the generator's worker thread.
+    /// Cancelling the task before the request starts throws `.cancelled`.
+    public func generate(count: Int) async throws(KernelCipherError) -> [UInt8] {
+        if Task.isCancelled { throw .cancelled }
+        try checkLive()
+        if count <= Self.asyncInlineLimit { return try Self.generate(count: count, on: randomEngine) }
+        try Self.validate(count)
+        let job = Job<Int, [UInt8]>(count, completion: nil)
+        let result = await withTaskCancellationHandler {
+            // Checked continuation: resumed from a worker pthread (see Transform's async path for why).
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], KernelCipherError>, Never>) in
+                guard job.install({ continuation.resume(returning: $0) }) else { return }
+                do throws(KernelCipherError) { try worker.submit(job, mayBacklog: true) } catch { job.abandon(error) }
+            }
+        } onCancel: {
+            job.abandon(.cancelled)
+        }
+        return try result.get()
+    }
+
+    /// Releases the generator (`crypto_free_rng`): queued requests fail with `.transformReleased`, as do later
+    /// calls. Idempotent.
+    public func release() {
+        guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        worker.release()
+        randomEngine.release()
+    }
+
+    /// Whether `release()` has run.
+    public var isReleased: Bool { released.load(ordering: .acquiring) }
+
+    /// Whether `engine` offers `algorithm` here (kernel: the rng name binds through AF_ALG; software: `stdrng`).
+    public static func isAvailable(_ algorithm: String, engine: EngineKind) -> Bool {
+        switch engine {
+        case .kernel: return KernelRandomEngine.isAvailable(algorithm)
+        case .software: return SoftwareRandomEngine.isAvailable(algorithm)
+        }
+    }
+
+    private func checkLive() throws(KernelCipherError) {
+        if released.load(ordering: .acquiring) { throw .transformReleased }
+    }
+
+    private static func validate(_ count: Int) throws(KernelCipherError) {
+        if count < 0 { throw .inputTooShort(length: count, minimum: 0) }
+        if count > maximumCount {
+            throw .inputTooLarge(length: count, limit: maximumCount,
+                                 reason: "one generate call returns at most 4 GiB; fill a buffer in parts instead")
+        }
+    }
+
+    /// `count` bytes from `engine`, the array's storage filled in place (no copy).
+    private static func generate(count: Int, on engine: any RandomEngine) throws(KernelCipherError) -> [UInt8] {
+        try validate(count)
+        var failure: KernelCipherError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(KernelCipherError) {
+                try engine.fill(UnsafeMutableRawBufferPointer(buffer))
+                initialized = count
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+}
