@@ -85,8 +85,8 @@ public final class AEADTransform: Sendable {
     public var keySizes: [Int] { facts.keySizes }
     /// The implementation bound: a kernel driver (e.g. `generic-gcm-aesni`) or `openssl:<cipher>`.
     public var driver: String { aeadEngine.driver }
-    /// The largest associated data + input (ciphertext ‖ tag when decrypting) one request accepts, or nil when
-    /// the engine sets no limit. Larger requests fail with `.inputTooLarge`.
+    /// The largest associated data + ciphertext ‖ tag one request accepts (the ESP forms count the IV they add to
+    /// the associated data), or nil when the engine sets no limit. Larger requests fail with `.inputTooLarge`.
     public var maximumRequestSize: Int? { requestLimit == Int.max ? nil : requestLimit }
 
     /// Sets the key (`crypto_aead_setkey`), salt included for the ESP forms. Handled as `Transform.setKey`:
@@ -165,7 +165,10 @@ public final class AEADTransform: Sendable {
                 }
             }
         }
-        let request = associatedDataCount + inputCount + (facts.layout?.ivInAssociatedData == true ? facts.ivSize : 0)
+        // What one request moves each way: the kernel's associated data (ESP: with the IV) and the longer of input
+        // and output (plaintext + tag).
+        let request = associatedDataCount + (facts.layout?.ivInAssociatedData == true ? facts.ivSize : 0)
+            + (operation == .encrypt ? inputCount + facts.tagSize : inputCount)
         if request > requestLimit, let (limit, reason) = aeadEngine.maximumRequest {
             throw .inputTooLarge(length: request, limit: limit, reason: reason)
         }

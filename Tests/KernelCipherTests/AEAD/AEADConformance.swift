@@ -58,11 +58,21 @@ enum AEADConformance {
     static func knownAnswers(_ vectors: [AEADVector], _ engine: EnginePreference, path: Path, stride: Int = 1) async throws {
         var refusedNames: [String: Bool] = [:]
         var checked = 0
+        var transforms: [String: AEADTransform] = [:]
+        defer { for tfm in transforms.values { tfm.release() } }
         for (index, v) in vectors.enumerated() where index % stride == 0 {
             if refusedNames[v.algorithm] == nil { refusedNames[v.algorithm] = refused(v.algorithm, engine) }
             if refusedNames[v.algorithm] == true { continue }
-            let tfm = try make(v.algorithm, engine, key: v.key, tagSize: v.tagSize, inline: path == .async ? 0 : nil)
-            defer { tfm.release() }
+            // One transform per algorithm and tag size, re-keyed per vector (a bind per vector costs the kernel
+            // run most of its time).
+            let tfm: AEADTransform
+            if let cached = transforms["\(v.algorithm)/\(v.tagSize)"] {
+                tfm = cached
+                try tfm.setKey(v.key)
+            } else {
+                tfm = try make(v.algorithm, engine, key: v.key, tagSize: v.tagSize, inline: path == .async ? 0 : nil)
+                transforms["\(v.algorithm)/\(v.tagSize)"] = tfm
+            }
             if v.valid {
                 let sealed = await run(tfm, .encrypt, v.plaintext, iv: v.iv, ad: v.associatedData, path: path)
                 #expect(try sealed.get() == v.sealed, "\(v)")
@@ -80,6 +90,20 @@ enum AEADConformance {
     /// The layouts the project supports, with a key of the largest size for each.
     static let algorithms = ["gcm(aes)", "rfc4106(gcm(aes))", "ccm(aes)", "rfc4309(ccm(aes))",
                              "rfc7539(chacha20,poly1305)", "rfc7539esp(chacha20,poly1305)"]
+
+    /// `count` random bytes, eight per generator step (the debug build makes a per-byte loop the slow part).
+    static func randomBytes(_ count: Int, using rng: inout some RandomNumberGenerator) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        out.withUnsafeMutableBytes { raw in
+            var i = 0
+            while i < count {
+                var word = rng.next()
+                withUnsafeBytes(of: &word) { w in for j in 0..<min(8, count - i) { raw[i + j] = w[j] } }
+                i += 8
+            }
+        }
+        return out
+    }
 
     /// A valid random IV for `algorithm` (ccm: the first byte L − 1 = 3).
     static func randomIV(_ algorithm: String, _ size: Int, using rng: inout some RandomNumberGenerator) -> [UInt8] {

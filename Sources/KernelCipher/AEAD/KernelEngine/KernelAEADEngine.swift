@@ -37,7 +37,7 @@ final class KernelAEADEngine: AEADEngine {
             name: name, ivSize: ivSize, tagSize: tag, maximumTagSize: maxTag, keySizes: layout?.keySizes ?? [],
             driver: entry?.driver ?? name, layout: layout)
         let limit = Self.socketBufferLimit()
-        self.maximumRequest = (limit - tag,
+        self.maximumRequest = (limit,
             "algif_aead takes a whole request in one sendmsg and one read, within the socket buffers (net.core."
             + "wmem_default/rmem_default: \(limit) bytes)")
     }
@@ -161,7 +161,9 @@ final class KernelAEADSlot: AEADSlot {
         } while done < sent
         let got: Int
         do throws(Errno) {
-            got = try socket.receive(into: UnsafeMutableRawBufferPointer(start: base, count: received))
+            // Never a zero-length read: the kernel returns 0 at once without running the request (sock_read_iter),
+            // which would leave it queued (an empty decrypt unverified, the next sendmsg EINVAL).
+            got = try socket.receive(into: UnsafeMutableRawBufferPointer(start: base, count: max(received, 1)))
         } catch {
             if error == Errno(rawValue: EBADMSG) {
                 cleanse(output)
