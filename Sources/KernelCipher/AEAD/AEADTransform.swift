@@ -71,6 +71,9 @@ public final class AEADTransform: Sendable {
         }
     }
 
+    /// The AEAD names both engines serve with the kernel's layouts (the kernel engine binds any other aead name too).
+    public static var knownAlgorithms: [String] { AEADAlgorithm.known.keys.sorted() }
+
     /// The engine serving this transform.
     public var engine: EngineKind { selection.engine }
     /// How callback and large async requests complete (AEAD requests use worker threads: `.threads`).
