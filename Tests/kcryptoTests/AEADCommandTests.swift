@@ -94,6 +94,29 @@ import Testing
     }
 }
 
+/// `kcrypto speed` measures AEAD ciphers in the skcipher CSV columns (encrypt, empty AAD).
+@Suite struct AEADSpeedTests {
+    @Test func csvRows() throws {
+        let out = try KcryptoProcess.run([
+            "speed", "-c", "gcm(aes)", "-c", "rfc7539(chacha20,poly1305)", "-c", "cbc(aes)", "--engine", "software",
+            "--sizes", "64", "--inflight", "1,4", "--seconds", "0.05", "--repeat", "1", "--format", "csv"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let lines = out.stdout.split(separator: "\n").map(String.init)
+        let header = lines.first?.split(separator: ",").map(String.init) ?? []
+        #expect(lines.first == "impl,engine,algorithm,size,inflight,messages,seconds,ns_per_msg,MBps,api,repeats,ns_min,ns_max,driver")
+        for (algorithm, driver) in [("gcm(aes)", "openssl:aes-128-gcm"), ("\"rfc7539(chacha20,poly1305)\"", "openssl:chacha20-poly1305")] {
+            let rows = lines.filter { $0.hasPrefix("swift,software,\(algorithm),64,") }
+            #expect(rows.count == 2, "\(algorithm): \(out.stdout)")
+            for row in rows {
+                #expect(row.hasSuffix(",\(driver)"))
+                let messages = Int(row.replacingOccurrences(of: algorithm, with: "x").split(separator: ",")[5]) ?? 0
+                #expect(messages > 0 && header.count == 14)
+            }
+        }
+        #expect(lines.contains { $0.hasPrefix("swift,software,cbc(aes),64,") })
+    }
+}
+
 extension Array where Element == UInt8 {
     init(hex: String) {
         let chars = Array(hex.utf8)
