@@ -37,6 +37,10 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
     case authenticationFailed
     /// The AEAD tag size is not one the algorithm accepts (`crypto_aead_setauthsize`).
     case invalidTagLength(Int, allowed: [Int])
+    /// The AEAD associated data has a length the algorithm refuses (rfc4106/rfc4309: 8 or 12 bytes, the ESP header).
+    case invalidAssociatedDataLength(Int, allowed: [Int])
+    /// The IV has the right length but a value the algorithm refuses (ccm: the first byte, L − 1, outside 1…7).
+    case invalidIV(reason: String)
     /// A kernel call failed: the operation (e.g. `recvmsg`) and its errno.
     case kernel(operation: String, errno: Errno)
     /// An OpenSSL call failed: the function and OpenSSL's error string.
@@ -80,6 +84,10 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
             return "authentication failed"
         case .invalidTagLength(let length, let allowed):
             return "invalid tag length \(length) bytes; allowed: \(allowed.map(String.init).joined(separator: ", "))"
+        case .invalidAssociatedDataLength(let length, let allowed):
+            return "invalid associated data length \(length) bytes; allowed: \(allowed.map(String.init).joined(separator: ", "))"
+        case .invalidIV(let reason):
+            return "invalid IV: \(reason)"
         case .kernel(let operation, let errno):
             return "\(operation) failed: \(errno)"
         case .software(let operation, let detail):

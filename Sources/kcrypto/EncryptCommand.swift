@@ -73,6 +73,8 @@ struct CipherOptions: ParsableArguments {
     @Option(help: "auto (kernel when AF_ALG serves the algorithm, else software), kernel or software.")
     var engine: EngineOption = .auto
 
+    @OptionGroup var aead: AEADOptions
+
     @Option(name: .customLong("chunk-size"), help: .hidden)
     var chunkSize: Int = 1 << 20
 
@@ -92,6 +94,10 @@ struct CipherOptions: ParsableArguments {
     private func perform(_ operation: CipherOperation) throws(CipherCommandError) {
         guard chunkSize > 0, chunkSize % 64 == 0, chunkSize <= Self.maximumChunkSize else {
             throw .usage("--chunk-size must be a positive multiple of 64 of at most \(Self.maximumChunkSize) bytes")
+        }
+        if AEADCommand.isAEAD(cipher, engine: engine) { return try AEADCommand(options: self).run(operation) }
+        if aead.isGiven {
+            throw .usage("--aad, --aad-file and --tag-len apply to AEAD ciphers (e.g. 'gcm(aes)'); \(cipher) is not one")
         }
         try key.check(input: input)
         let transform: Transform

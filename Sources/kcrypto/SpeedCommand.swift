@@ -138,9 +138,10 @@ extension Kcrypto {
             case .software: [.software]
             case .all: [.software, .kernel]
             }
+            let aeadCells = try await measureAEAD(names.filter { AEADTransform.knownAlgorithms.contains($0) }, engines: engines)
             var transforms: [(EnginePreference, String, Transform)] = []
             for preference in engines {
-                for name in names {
+                for name in names where !AEADTransform.knownAlgorithms.contains(name) {
                     do {
                         let tfm = try Transform(name, engine: preference)
                         try tfm.setKey(SpeedMeasurement.key(count: tfm.keySizes.first ?? 16))
@@ -151,7 +152,7 @@ extension Kcrypto {
                     }
                 }
             }
-            guard !transforms.isEmpty else { Console.error("nothing to measure"); throw ExitCode(1) }
+            guard !transforms.isEmpty || !aeadCells.isEmpty else { Console.error("nothing to measure"); throw ExitCode(1) }
 
             var plans: [(SpeedAPI, Int)] = inflight.values.map { $0 == 1 ? (.sync, 1) : (.request, $0) }
             if async { plans += inflight.values.map { (.async, $0) } }
@@ -178,7 +179,7 @@ extension Kcrypto {
                 }
             }
             let drivers = Dictionary(transforms.map { ("\($0.2.engine)|\($0.1)", $0.2.driver) }) { a, _ in a }
-            let cells = order.map { id -> SpeedCell in
+            let cells = aeadCells + order.map { id -> SpeedCell in
                 let p = id.split(separator: "|").map(String.init)
                 return SpeedCell(engine: p[0], algorithm: p[1], driver: drivers["\(p[0])|\(p[1])"] ?? "?",
                                  api: SpeedAPI(rawValue: p[2])!, size: Int(p[3])!, inflight: Int(p[4])!,

@@ -34,6 +34,11 @@ public enum AFALGAllowlist {
         "rfc3686", "rfc4106", "rfc4309", "rfc4543", "rfc7539", "rfc7539esp", "seqiv", "xcbc", "xctr", "xts",
     ]
 
+    /// Names a kernel template accepts as an argument although no algorithm of that name exists: since Linux 6.16
+    /// `rfc7539(chacha20,poly1305)` takes `poly1305` by name and uses lib/crypto's (7.3.4's chacha20poly1305.ko has
+    /// the strings, no module provides `crypto-poly1305`).
+    static let templateArguments: Set<String> = ["poly1305", "poly1305-generic"]
+
     /// How the table and `/proc/crypto` read a name that failed to bind with ENOENT at level 1.
     enum Reading: Equatable {
         /// The allowlist has it for this privilege: the ENOENT is the kernel not having it.
@@ -59,7 +64,8 @@ public enum AFALGAllowlist {
         let listed = Set(procCrypto.entries.flatMap { [$0.name, $0.driver].compactMap { $0 } }).union(moduleAlgorithms)
         if listed.contains(name) { return .notListedButKnown }
         guard let parts = templateParts(name), !parts.bases.isEmpty,
-              parts.templates.allSatisfy(templates.contains), parts.bases.allSatisfy(listed.contains)
+              parts.templates.allSatisfy(templates.contains),
+              parts.bases.allSatisfy({ listed.contains($0) || templateArguments.contains($0) })
         else { return .unknown }
         return .notListedButKnown
     }

@@ -1,0 +1,116 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The engine side of an `AEADTransform`: one keyed AEAD instance with a fixed tag size that hands out op slots.
+/// Implementations must be thread-safe.
+protocol AEADEngine: AnyObject, Sendable {
+    /// Which engine this is.
+    var kind: EngineKind { get }
+    /// The algorithm's facts (IV, tag and key sizes, driver).
+    var properties: AEADProperties { get }
+    /// The implementation serving requests now.
+    var driver: String { get }
+    /// Sets the key (`crypto_aead_setkey`); the length was already validated where the layout is known.
+    func setKey(_ key: SecureBytes) throws(KernelCipherError)
+    /// Creates a new slot that runs one request at a time.
+    func makeSlot() throws(KernelCipherError) -> any AEADSlot
+    /// Largest associated data + input one request accepts, if the engine has a limit.
+    var maximumRequest: (limit: Int, reason: String)? { get }
+    /// Largest `async` input that runs inline unless `Options.asyncInlineLimit` says otherwise.
+    var defaultAsyncInlineLimit: Int { get }
+    /// Releases engine resources and zeroizes key copies; live slots stay valid until freed.
+    func release()
+}
+
+extension AEADEngine {
+    var driver: String { properties.driver }
+}
+
+/// One unit of AEAD capacity (an AF_ALG op socket, an EVP context pair), used by one thread at a time.
+protocol AEADSlot: AnyObject {
+    /// Runs one whole request. Encrypt: `output` = ciphertext ‖ tag (`input.count + tagSize` bytes). Decrypt:
+    /// `input` = ciphertext ‖ tag, `output` = plaintext (`input.count - tagSize` bytes), zeroed and
+    /// `.authenticationFailed` thrown when the tag does not verify. Lengths are already validated.
+    func run(
+        _ operation: CipherOperation, iv: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
+        input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
+    ) throws(KernelCipherError)
+}
+
+/// The AEAD family's request payload for the runtime's `Job`.
+struct AEADWork: Sendable {
+    let operation: CipherOperation
+    let iv: [UInt8]
+    let associatedData: [UInt8]
+    let input: any ContiguousBytesSendable
+    /// Bytes of output (`input ± tagSize`).
+    let outputCount: Int
+}
+
+/// `ContiguousBytes & Sendable` spelled once.
+typealias ContiguousBytesSendable = ContiguousBytes & Sendable
+
+typealias AEADJob = Job<AEADWork, [UInt8]>
+typealias AEADSlotPool = SlotPool<any AEADSlot>
+typealias AEADDispatcher = RequestDispatcher<AEADWork, [UInt8]>
+
+extension PooledSlot where Slot == any AEADSlot {
+    /// Runs one request on the slot. A failure marks the slot broken (it may hold queued data), except a tag
+    /// mismatch: the kernel consumed that request whole (EBADMSG), so the op socket stays usable.
+    @inline(__always)
+    func run(
+        _ operation: CipherOperation, iv: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
+        input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
+    ) throws(KernelCipherError) {
+        do throws(KernelCipherError) {
+            try slot.run(operation, iv: iv, associatedData: associatedData, input: input, output: output)
+        } catch {
+            if error != .authenticationFailed { isBroken = true }
+            throw error
+        }
+    }
+}
+
+extension SlotPool where Slot == any AEADSlot {
+    /// Runs one request on a pooled slot and returns its output bytes.
+    func perform(
+        _ operation: CipherOperation, iv: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
+        input: UnsafeRawBufferPointer, outputCount: Int
+    ) throws(KernelCipherError) -> [UInt8] {
+        let pooled = try checkout()
+        defer { checkin(pooled) }
+        return try makeBytes(count: outputCount) { (output) throws(KernelCipherError) in
+            try pooled.run(operation, iv: iv, associatedData: associatedData, input: input, output: output)
+        }
+    }
+
+    /// Runs a started job on a pooled slot and delivers its result, on the calling (worker) thread.
+    func execute(_ job: AEADJob) {
+        let work = job.work
+        let result = work.iv.withUnsafeBytes { iv in
+            work.associatedData.withUnsafeBytes { ad in
+                work.input.withUnsafeBytes { input in
+                    Result { () throws(KernelCipherError) -> [UInt8] in
+                        try perform(work.operation, iv: iv, associatedData: ad, input: input,
+                                    outputCount: work.outputCount)
+                    }
+                }
+            }
+        }
+        job.finish(result)
+    }
+}
+
+extension RequestDispatcher where Work == AEADWork, Output == [UInt8] {
+    /// Worker threads (`.threads`) running each job on a slot from `slots`.
+    static func workers(slots: AEADSlotPool, options: Transform.Options) -> AEADDispatcher {
+        AEADDispatcher(mode: .threads) {
+            WorkerQueue<AEADWork, [UInt8]>(maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit) {
+                slots.execute($0)
+            }
+        }
+    }
+}

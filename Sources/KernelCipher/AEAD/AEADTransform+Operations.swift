@@ -1,0 +1,140 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+// Synchronous and async one-call forms. Synchronous calls run on the caller's thread (no thread hop).
+extension AEADTransform {
+    /// Encrypts and authenticates `plaintext` with `associatedData` (`crypto_aead_encrypt`, waited on) and returns
+    /// ciphertext ‖ tag (`plaintext.count + tagSize` bytes).
+    public func encrypt(
+        _ plaintext: some ContiguousBytes, iv: some ContiguousBytes,
+        associatedData: some ContiguousBytes = [UInt8]()
+    ) throws(KernelCipherError) -> [UInt8] {
+        try run(.encrypt, plaintext, iv: iv, associatedData: associatedData)
+    }
+
+    /// Verifies and decrypts ciphertext ‖ tag (`crypto_aead_decrypt`, waited on) and returns the plaintext; a tag
+    /// that does not verify throws `.authenticationFailed` and no plaintext is returned.
+    public func decrypt(
+        _ ciphertextAndTag: some ContiguousBytes, iv: some ContiguousBytes,
+        associatedData: some ContiguousBytes = [UInt8]()
+    ) throws(KernelCipherError) -> [UInt8] {
+        try run(.decrypt, ciphertextAndTag, iv: iv, associatedData: associatedData)
+    }
+
+    /// `encrypt` without blocking the task's thread for large inputs: inputs up to `asyncInlineLimit` run inline,
+    /// larger ones on a worker. Cancelling before the request starts ends it with `.cancelled`.
+    public func encrypt(
+        _ plaintext: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
+        associatedData: some ContiguousBytes = [UInt8]()
+    ) async throws(KernelCipherError) -> [UInt8] {
+        try await crypt(.encrypt, plaintext, iv: iv, associatedData: associatedData)
+    }
+
+    /// `decrypt` without blocking the task's thread for large inputs (see the async `encrypt`).
+    public func decrypt(
+        _ ciphertextAndTag: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
+        associatedData: some ContiguousBytes = [UInt8]()
+    ) async throws(KernelCipherError) -> [UInt8] {
+        try await crypt(.decrypt, ciphertextAndTag, iv: iv, associatedData: associatedData)
+    }
+
+    private func crypt(
+        _ operation: CipherOperation, _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
+        associatedData: some ContiguousBytes
+    ) async throws(KernelCipherError) -> [UInt8] {
+        if Task.isCancelled { throw .cancelled }
+        let count = input.withUnsafeBytes { $0.count }
+        if count <= asyncInlineLimit { return try run(operation, input, iv: iv, associatedData: associatedData) }
+        let job = try makeJob(operation, input: input, iv: iv.withUnsafeBytes { [UInt8]($0) },
+                              associatedData: associatedData.withUnsafeBytes { [UInt8]($0) }, completion: nil)
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], KernelCipherError>, Never>) in
+                guard job.install({ continuation.resume(returning: $0) }) else { return }
+                do throws(KernelCipherError) {
+                    try requests.submit(job, mayBacklog: true)
+                } catch {
+                    job.abandon(error)
+                }
+            }
+        } onCancel: {
+            job.abandon(.cancelled)
+        }
+        return try result.get()
+    }
+
+    /// A validated job for the request queue.
+    func makeJob(
+        _ operation: CipherOperation, input: some ContiguousBytes & Sendable, iv: [UInt8], associatedData: [UInt8],
+        completion: AEADJob.Completion?
+    ) throws(KernelCipherError) -> AEADJob {
+        let inputCount = input.withUnsafeBytes { $0.count }
+        let outputCount = try iv.withUnsafeBytes { iv in
+            Result { () throws(KernelCipherError) -> Int in
+                try validate(operation, iv: iv, associatedDataCount: associatedData.count, inputCount: inputCount)
+            }
+        }.get()
+        return AEADJob(
+            AEADWork(operation: operation, iv: iv, associatedData: associatedData, input: input,
+                     outputCount: outputCount),
+            completion: completion)
+    }
+}
+
+/// One AEAD request on a transform (the kernel's `struct aead_request`): input, IV, associated data, an opaque
+/// caller context and a completion. `encrypt()`/`decrypt()` return once the request is queued; the completion is
+/// called exactly once per accepted request, on the worker thread that ran it (`.threads` completion), with
+/// ciphertext ‖ tag or the verified plaintext.
+public struct AEADRequest<Context: Sendable>: Sendable {
+    /// Completion callback: the finished request and its output.
+    public typealias Completion = @Sendable (AEADRequest<Context>, Result<[UInt8], KernelCipherError>) -> Void
+
+    /// The transform this request runs on (`crypto_aead_reqtfm`).
+    public let transform: AEADTransform
+    /// Plaintext (encrypt) or ciphertext ‖ tag (decrypt) (`aead_request_set_crypt`'s src).
+    public let input: any ContiguousBytes & Sendable
+    /// The IV (`aead_request_set_crypt`'s iv); its length must equal `transform.ivSize`.
+    public var iv: [UInt8]
+    /// Associated data, authenticated but not encrypted (`aead_request_set_ad`).
+    public var associatedData: [UInt8]
+    /// The caller's context, handed back with the completion.
+    public var context: Context
+    /// Request flags such as `.mayBacklog`.
+    public var flags: RequestFlags
+    /// Called exactly once per accepted request (`aead_request_set_callback`).
+    public var completion: Completion
+
+    /// A request whose output the transform allocates (`aead_request_alloc` + `_set_crypt` + `_set_ad` +
+    /// `_set_callback`).
+    public init(
+        transform: AEADTransform, input: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
+        associatedData: some ContiguousBytes = [UInt8](), context: Context, flags: RequestFlags = [.mayBacklog],
+        completion: @escaping Completion
+    ) {
+        self.transform = transform
+        self.input = input
+        self.iv = iv.withUnsafeBytes { [UInt8]($0) }
+        self.associatedData = associatedData.withUnsafeBytes { [UInt8]($0) }
+        self.context = context
+        self.flags = flags
+        self.completion = completion
+    }
+
+    /// Submits for encryption (`crypto_aead_encrypt`); returns once queued, `.backlogged` past the backlog limit.
+    /// Without `.mayBacklog` it throws `.busy` when every slot is taken.
+    @discardableResult
+    public func encrypt() throws(KernelCipherError) -> RequestStatus { try submit(.encrypt) }
+
+    /// Submits for decryption (`crypto_aead_decrypt`); a tag mismatch completes with `.authenticationFailed`.
+    @discardableResult
+    public func decrypt() throws(KernelCipherError) -> RequestStatus { try submit(.decrypt) }
+
+    private func submit(_ operation: CipherOperation) throws(KernelCipherError) -> RequestStatus {
+        let job = try transform.makeJob(
+            operation, input: input, iv: iv, associatedData: associatedData
+        ) { [self] result in completion(self, result) }
+        return try transform.requests.submit(job, mayBacklog: flags.contains(.mayBacklog))
+    }
+}

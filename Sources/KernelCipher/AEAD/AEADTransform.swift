@@ -1,0 +1,198 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+import Synchronization
+
+/// A keyed AEAD instance serving many requests (the kernel's `struct crypto_aead`): GCM, CCM, ChaCha20-Poly1305
+/// and their IPsec forms. Thread-safe: any thread may submit; many requests run in parallel.
+///
+/// `encrypt` returns ciphertext ‖ tag; `decrypt` takes ciphertext ‖ tag and returns the plaintext only when the
+/// tag verifies (`.authenticationFailed` otherwise, with no plaintext anywhere). For the ESP forms
+/// (`rfc4106(gcm(aes))`, `rfc4309(ccm(aes))`, `rfc7539esp(chacha20,poly1305)`) the key ends with the salt, the IV
+/// is the 8-byte per-packet IV, and `associatedData` is the ESP header without the IV (SPI ‖ sequence number):
+/// the kernel wants the IV again at the end of its associated data and the transform appends it.
+public final class AEADTransform: Sendable {
+    /// The kernel algorithm name, e.g. `gcm(aes)`.
+    public let algorithm: String
+    /// Which engine serves this transform and why.
+    public let selection: EngineSelection
+    /// The options the transform was allocated with.
+    public let options: Transform.Options
+    /// `async` inputs up to this many bytes run inline.
+    public let asyncInlineLimit: Int
+
+    let aeadEngine: any AEADEngine
+    private let facts: AEADProperties
+    private let requestLimit: Int
+    let slots: AEADSlotPool
+    let requests: AEADDispatcher
+    private let state = LockedValue(State())
+    private struct State { var key: SecureBytes?; var released = false }
+    private let gate = Atomic<Int>(Gate.noKey)
+    private enum Gate { static let noKey = 1, released = 2 }
+
+    /// Allocates an AEAD transform (`crypto_alloc_aead`) and sets its tag size (`crypto_aead_setauthsize`; nil:
+    /// the algorithm's largest) on the preferred engine. A tag size the algorithm refuses is `.invalidTagLength`.
+    public init(
+        _ algorithm: String, tagSize: Int? = nil, engine: EnginePreference = .automatic,
+        options: Transform.Options = Transform.Options()
+    ) throws(KernelCipherError) {
+        let (aeadEngine, selection) = try EngineSelector.choose(
+            algorithm, preference: engine,
+            kernel: { () throws(KernelCipherError) -> any AEADEngine in
+                try KernelAEADEngine(algorithm: algorithm, tagSize: tagSize)
+            },
+            software: { () throws(KernelCipherError) -> any AEADEngine in
+                try SoftwareAEADEngine(algorithm: algorithm, tagSize: tagSize)
+            })
+        self.algorithm = algorithm
+        self.aeadEngine = aeadEngine
+        self.selection = selection
+        self.facts = aeadEngine.properties
+        self.requestLimit = aeadEngine.maximumRequest?.limit ?? Int.max
+        self.options = options
+        self.asyncInlineLimit = options.asyncInlineLimit ?? aeadEngine.defaultAsyncInlineLimit
+        let slots = AEADSlotPool(keepIdle: options.maxInFlight) { () throws(KernelCipherError) in
+            try aeadEngine.makeSlot()
+        }
+        self.slots = slots
+        self.requests = .workers(slots: slots, options: options)
+    }
+
+    deinit { release() }
+
+    /// Whether an engine offers `algorithm` here (`crypto_has_aead`).
+    public static func isAvailable(_ algorithm: String, engine: EngineKind) -> Bool {
+        switch engine {
+        case .software: return (try? SoftwareAEADEngine(algorithm: algorithm, tagSize: nil)) != nil
+        case .kernel: return KernelAEADEngine.isAvailable(algorithm)
+        }
+    }
+
+    /// The AEAD names both engines serve with the kernel's layouts (the kernel engine binds any other aead name too).
+    public static var knownAlgorithms: [String] { AEADAlgorithm.known.keys.sorted() }
+
+    /// The engine serving this transform.
+    public var engine: EngineKind { selection.engine }
+    /// How callback and large async requests complete (AEAD requests use worker threads: `.threads`).
+    public var completionMode: CompletionMode { requests.mode }
+    /// Bytes of IV per request (`crypto_aead_ivsize`).
+    public var ivSize: Int { facts.ivSize }
+    /// Bytes of tag each encryption appends (`crypto_aead_authsize`).
+    public var tagSize: Int { facts.tagSize }
+    /// The largest tag the algorithm can produce (`maxauthsize`).
+    public var maximumTagSize: Int { facts.maximumTagSize }
+    /// Accepted key lengths in bytes, salt included for the ESP forms; empty when only the kernel knows them.
+    public var keySizes: [Int] { facts.keySizes }
+    /// The implementation bound: a kernel driver (e.g. `generic-gcm-aesni`) or `openssl:<cipher>`.
+    public var driver: String { aeadEngine.driver }
+    /// The largest associated data + ciphertext ‖ tag one request accepts (the ESP forms count the IV they add to
+    /// the associated data), or nil when the engine sets no limit. Larger requests fail with `.inputTooLarge`.
+    public var maximumRequestSize: Int? { requestLimit == Int.max ? nil : requestLimit }
+
+    /// Sets the key (`crypto_aead_setkey`), salt included for the ESP forms. Handled as `Transform.setKey`:
+    /// copies are zeroized once nothing can read them; requests started after it returns use this key.
+    public func setKey(_ key: some ContiguousBytes) throws(KernelCipherError) {
+        let secure = key.withUnsafeBytes { SecureBytes(copying: $0) }
+        guard facts.keySizes.isEmpty || facts.keySizes.contains(secure.count) else {
+            secure.wipe()
+            throw .invalidKeyLength(secure.count, allowed: facts.keySizes)
+        }
+        if state.withLock({ $0.released }) { secure.wipe(); throw .transformReleased }
+        _ = slots.flush()
+        do {
+            try aeadEngine.setKey(secure)
+        } catch {
+            secure.wipe()
+            throw error
+        }
+        _ = slots.flush()
+        let stored = state.withLock { s -> Bool in
+            if s.released { return false }
+            s.key = secure
+            gate.bitwiseAnd(~Gate.noKey, ordering: .releasing)
+            return true
+        }
+        if !stored {
+            aeadEngine.release()
+            throw .transformReleased
+        }
+    }
+
+    /// The key storage, for zeroization tests.
+    var keyStorage: SecureBytes? { state.withLock { $0.key } }
+
+    /// Releases the transform (`crypto_free_aead`): queued requests fail with `.transformReleased`, running ones
+    /// finish, slots are freed and key copies zeroized. Idempotent; also runs on deinit.
+    public func release() {
+        let released = state.withLock { s -> Bool in
+            if s.released { return false }
+            s.released = true
+            s.key = nil
+            gate.bitwiseOr(Gate.released, ordering: .releasing)
+            return true
+        }
+        guard released else { return }
+        requests.release()
+        slots.flush(releasing: true)
+        aeadEngine.release()
+    }
+
+    /// True once `release()` ran.
+    public var isReleased: Bool { gate.load(ordering: .acquiring) & Gate.released != 0 }
+
+    /// Checks a request against the transform and returns its output length.
+    func validate(
+        _ operation: CipherOperation, iv: UnsafeRawBufferPointer, associatedDataCount: Int, inputCount: Int
+    ) throws(KernelCipherError) -> Int {
+        let gate = gate.load(ordering: .acquiring)
+        if gate != 0 { throw gate & Gate.released != 0 ? .transformReleased : .keyNotSet }
+        if iv.count != facts.ivSize { throw .invalidIVLength(iv.count, expected: facts.ivSize) }
+        if operation == .decrypt && inputCount < facts.tagSize {
+            throw .inputTooShort(length: inputCount, minimum: facts.tagSize)
+        }
+        if let layout = facts.layout {
+            if let allowed = layout.associatedDataSizes, !allowed.contains(associatedDataCount) {
+                throw .invalidAssociatedDataLength(associatedDataCount, allowed: allowed)
+            }
+            if layout.name == "ccm(aes)" {
+                guard let l = AEADAlgorithm.ccmLengthFieldSize(iv) else {
+                    throw .invalidIV(reason: "the first byte of a ccm IV (L - 1) must be 1...7")
+                }
+                let payload = operation == .encrypt ? inputCount : inputCount - facts.tagSize
+                if l < 8 && payload >> (8 * l) != 0 {
+                    throw .inputTooLarge(length: payload, limit: (1 << (8 * l)) - 1,
+                                         reason: "a ccm IV with L = \(l) encodes lengths below 2^\(8 * l)")
+                }
+            }
+        }
+        // What one request moves each way: the kernel's associated data (ESP: with the IV) and the longer of input
+        // and output (plaintext + tag).
+        let request = associatedDataCount + (facts.layout?.ivInAssociatedData == true ? facts.ivSize : 0)
+            + (operation == .encrypt ? inputCount + facts.tagSize : inputCount)
+        if request > requestLimit, let (limit, reason) = aeadEngine.maximumRequest {
+            throw .inputTooLarge(length: request, limit: limit, reason: reason)
+        }
+        return operation == .encrypt ? inputCount + facts.tagSize : inputCount - facts.tagSize
+    }
+
+    /// Runs one request synchronously on the calling thread.
+    func run(
+        _ operation: CipherOperation, _ input: some ContiguousBytes, iv: some ContiguousBytes,
+        associatedData: some ContiguousBytes
+    ) throws(KernelCipherError) -> [UInt8] {
+        let result = input.withUnsafeBytes { input in
+            iv.withUnsafeBytes { iv in
+                associatedData.withUnsafeBytes { ad in
+                    Result { () throws(KernelCipherError) -> [UInt8] in
+                        let count = try validate(operation, iv: iv, associatedDataCount: ad.count, inputCount: input.count)
+                        return try slots.perform(operation, iv: iv, associatedData: ad, input: input, outputCount: count)
+                    }
+                }
+            }
+        }
+        return try result.get()
+    }
+}

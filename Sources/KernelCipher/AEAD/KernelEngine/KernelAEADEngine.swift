@@ -1,0 +1,181 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+internal import CKCAPI
+
+/// The kernel AEAD engine: an AF_ALG `aead` transform socket (bind, `ALG_SET_AEAD_AUTHSIZE`, `ALG_SET_KEY`) with
+/// one op socket per slot. Facts come from the project's layout table and /proc/crypto (ivsize, maxauthsize,
+/// driver), read right after the bind; a name without a known layout is served with the kernel's sizes.
+final class KernelAEADEngine: AEADEngine {
+    let kind = EngineKind.kernel
+    let properties: AEADProperties
+    private let transformSocket: LockedValue<AFALGTransformSocket?>
+    /// The request limit: what one `sendmsg` can queue and one `read` can return without blocking.
+    let maximumRequest: (limit: Int, reason: String)?
+
+    /// Binds `algorithm` and sets the tag size (`setsockopt(ALG_SET_AEAD_AUTHSIZE)` before any `accept`).
+    init(algorithm: String, tagSize: Int?) throws(KernelCipherError) {
+        let socket = try AFALGTransformSocket.bound(type: .aead, name: algorithm)
+        let entry = Self.lookup(algorithm)
+        let name = entry?.name ?? algorithm
+        let layout = AEADAlgorithm.lookup(name)
+        guard let ivSize = entry?.ivSize ?? layout?.ivSize,
+              let maxTag = entry?.maxAuthSize ?? layout?.maximumTagSize
+        else { throw .algorithmNotFound(algorithm, engine: .kernel) }
+        let allowed = layout?.tagSizes ?? Array(1...max(1, maxTag))
+        let tag = tagSize ?? maxTag
+        guard allowed.contains(tag) else { throw .invalidTagLength(tag, allowed: allowed) }
+        switch socket.setOption(.aeadAuthSize, length: tag) {
+        case .success: break
+        case .failure(let errno) where errno == .invalidArgument: throw .invalidTagLength(tag, allowed: allowed)
+        case .failure(let errno): throw .kernel(operation: "setsockopt(ALG_SET_AEAD_AUTHSIZE)", errno: errno)
+        }
+        self.transformSocket = LockedValue(socket)
+        self.properties = AEADProperties(
+            name: name, ivSize: ivSize, tagSize: tag, maximumTagSize: maxTag, keySizes: layout?.keySizes ?? [],
+            driver: entry?.driver ?? name, layout: layout)
+        let limit = Self.socketBufferLimit()
+        self.maximumRequest = (limit,
+            "algif_aead takes a whole request in one sendmsg and one read, within the socket buffers (net.core."
+            + "wmem_default/rmem_default: \(limit) bytes)")
+    }
+
+    /// The highest-priority selectable aead entry named (or with driver) `algorithm` in /proc/crypto.
+    private static func lookup(_ algorithm: String) -> CryptoAlgorithmEntry? {
+        guard let table = try? ProcCrypto.read() else { return nil }
+        let matches = table.entries.filter {
+            $0.socketType == .aead && ($0.name == algorithm || $0.driver == algorithm)
+                && ($0.isSelectable || $0.driver == algorithm)
+        }
+        return matches.first { $0.driver == algorithm } ?? ProcCrypto.sortedByPriority(matches).first
+    }
+
+    /// Bytes an op socket queues (`af_alg_sndbuf`: `sk_sndbuf & PAGE_MASK`) and returns (`sk_rcvbuf`) without
+    /// waiting: the smaller of `net.core.wmem_default` and `rmem_default`, whole pages (64 KiB when unreadable).
+    static func socketBufferLimit() -> Int {
+        func read(_ path: String) -> Int? {
+            readSmallFile(path).flatMap { Int($0.split(whereSeparator: { $0.isWhitespace }).first ?? "") }
+        }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard let w = read("/proc/sys/net/core/wmem_default"), let r = read("/proc/sys/net/core/rmem_default") else {
+            return 64 << 10
+        }
+        return max(page, min(w, r) & ~(page - 1))
+    }
+
+    /// True when `bind(2)` of this aead name succeeds here.
+    static func isAvailable(_ algorithm: String) -> Bool {
+        guard AFALGAvailability.current.isAvailable,
+              case .success = AFALGBinding.check(type: .aead, name: algorithm) else { return false }
+        return true
+    }
+
+    /// A driver may complete asynchronously, so only small async calls stay inline.
+    let defaultAsyncInlineLimit = 16 << 10
+
+    func setKey(_ key: SecureBytes) throws(KernelCipherError) {
+        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
+        switch key.withUnsafeBytes({ tfm.setKey($0) }) {
+        case .success: key.wipe()
+        case .failure(let errno) where errno == .invalidArgument:
+            throw .invalidKeyLength(key.count, allowed: properties.keySizes)
+        case .failure(let errno): throw .kernel(operation: "setsockopt(ALG_SET_KEY)", errno: errno)
+        }
+    }
+
+    func makeSlot() throws(KernelCipherError) -> any AEADSlot {
+        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
+        switch tfm.accept() {
+        case .success(let op):
+            return KernelAEADSlot(socket: op, ivSize: properties.ivSize, tagSize: properties.tagSize,
+                                  ivInAssociatedData: properties.layout?.ivInAssociatedData ?? false)
+        case .failure(let errno): throw .kernel(operation: "accept", errno: errno)
+        }
+    }
+
+    func release() {
+        let socket = transformSocket.withLock { socket -> AFALGTransformSocket? in
+            defer { socket = nil }
+            return socket
+        }
+        _ = socket
+    }
+}
+
+/// One AF_ALG aead op socket. A request is one `sendmsg` of AAD ‖ input with `ALG_SET_OP`, `ALG_SET_IV` and
+/// `ALG_SET_AEAD_ASSOCLEN`, and one `read` of AAD ‖ output (algif_aead copies the AAD through). Both go through a
+/// per-slot scratch buffer (the kernel has copied the sent bytes before the read reuses it), cleansed after each
+/// request.
+final class KernelAEADSlot: AEADSlot {
+    let socket: AFALGSocket
+    private let control: AFALGControl
+    private let ivSize: Int
+    private let tagSize: Int
+    private let ivInAssociatedData: Bool
+    private var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+
+    init(socket: consuming AFALGSocket, ivSize: Int, tagSize: Int, ivInAssociatedData: Bool) {
+        self.socket = socket
+        self.ivSize = ivSize
+        self.tagSize = tagSize
+        self.ivInAssociatedData = ivInAssociatedData
+        control = AFALGControl([.operation, .iv(size: ivSize), .associatedDataLength])
+    }
+
+    deinit {
+        cleanse(scratch)
+        scratch.deallocate()
+    }
+
+    func run(
+        _ operation: CipherOperation, iv: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
+        input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
+    ) throws(KernelCipherError) {
+        let assoc = associatedData.count + (ivInAssociatedData ? iv.count : 0)
+        let sent = assoc + input.count
+        let received = assoc + output.count
+        if scratch.count < max(sent, received) {
+            cleanse(scratch)
+            scratch.deallocate()
+            scratch = .allocate(byteCount: max(sent, received, 64), alignment: 16)
+        }
+        let base = scratch.baseAddress!
+        defer { cleanse(UnsafeMutableRawBufferPointer(start: base, count: max(sent, received))) }
+        if associatedData.count > 0 { base.copyMemory(from: associatedData.baseAddress!, byteCount: associatedData.count) }
+        if ivInAssociatedData { (base + associatedData.count).copyMemory(from: iv.baseAddress!, byteCount: iv.count) }
+        if input.count > 0 { (base + assoc).copyMemory(from: input.baseAddress!, byteCount: input.count) }
+        control.set(operation, iv: iv)
+        control.setAssociatedDataLength(assoc)
+        var done = 0
+        var controlBytes: UnsafeMutableRawBufferPointer? = control.bytes
+        repeat {
+            do throws(Errno) {
+                done += try socket.send(UnsafeRawBufferPointer(start: base + done, count: sent - done),
+                                        control: controlBytes, more: false)
+            } catch {
+                throw map(error, "sendmsg")
+            }
+            controlBytes = nil
+        } while done < sent
+        let got: Int
+        do throws(Errno) {
+            // Never a zero-length read: the kernel returns 0 at once without running the request (sock_read_iter),
+            // which would leave it queued (an empty decrypt unverified, the next sendmsg EINVAL).
+            got = try socket.receive(into: UnsafeMutableRawBufferPointer(start: base, count: max(received, 1)))
+        } catch {
+            if error == Errno(rawValue: EBADMSG) {
+                cleanse(output)
+                throw .authenticationFailed
+            }
+            throw map(error, "read")
+        }
+        guard got == received else { throw .kernel(operation: "read (\(got) of \(received) bytes)", errno: .invalidArgument) }
+        if output.count > 0 { output.baseAddress!.copyMemory(from: base + assoc, byteCount: output.count) }
+    }
+
+    private func map(_ errno: Errno, _ operation: String) -> KernelCipherError {
+        errno == .noKey ? .keyNotSet : .kernel(operation: operation, errno: errno)
+    }
+}
