@@ -37,6 +37,8 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
     case authenticationFailed
     /// The AEAD tag size is not one the algorithm accepts (`crypto_aead_setauthsize`).
     case invalidTagLength(Int, allowed: [Int])
+    /// A kernel keyring key could not be found or could not key the transform (`ALG_SET_KEY_BY_KEY_SERIAL`).
+    case kernelKey(KernelKeyError)
     /// A kernel call failed: the operation (e.g. `recvmsg`) and its errno.
     case kernel(operation: String, errno: Errno)
     /// An OpenSSL call failed: the function and OpenSSL's error string.
@@ -80,6 +82,8 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
             return "authentication failed"
         case .invalidTagLength(let length, let allowed):
             return "invalid tag length \(length) bytes; allowed: \(allowed.map(String.init).joined(separator: ", "))"
+        case .kernelKey(let error):
+            return error.description
         case .kernel(let operation, let errno):
             return "\(operation) failed: \(errno)"
         case .software(let operation, let detail):
