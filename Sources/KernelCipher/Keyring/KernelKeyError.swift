@@ -60,8 +60,8 @@ public enum KernelKeyError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unsupportedKeyType(let key):
             return "\(key) is not of a type AF_ALG can use (user, logon, encrypted, trusted)"
         case .rejectedByAlgorithm(let key, let algorithm, let allowed):
-            return "\(algorithm) rejected \(key): its type or length does not fit (key lengths accepted: "
-                + allowed.map(String.init).joined(separator: ", ") + ")"
+            let lengths = allowed.isEmpty ? "" : " (key lengths accepted: " + allowed.map(String.init).joined(separator: ", ") + ")"
+            return "\(algorithm) rejected \(key): its type or length does not fit\(lengths)"
         case .unreadable(let key):
             return "\(key) cannot be read by any process (a logon key); only the kernel engine can use it"
         case .requiresKernelEngine(let reason):
