@@ -100,9 +100,10 @@ ensure_build_deps() {
     ensure_packages libkcapi-dev libssl-dev pkg-config
 }
 
-# Packages the kernel VM runner needs.
+# Packages the kernel VM runner needs (keyutils: the keyring-key tests run `keyctl` inside the VM, which sees this
+# machine's root).
 ensure_vm_packages() {
-    ensure_packages qemu-system-x86 busybox-static kmod cpio xz-utils zstd
+    ensure_packages qemu-system-x86 busybox-static kmod cpio xz-utils zstd keyutils
 }
 
 # Seconds since the epoch with decimals, and a pretty duration.

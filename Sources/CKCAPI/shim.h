@@ -4,6 +4,7 @@
 #include <kcapi.h>
 #include <linux/if_alg.h>
 #include <linux/aio_abi.h>
+#include <linux/keyctl.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -24,5 +25,18 @@ static inline int ckcapi_accept4(int fd, int flags) { return (int)syscall(__NR_a
 static inline long ckcapi_io_getevents(aio_context_t ctx, long min, long max, struct io_event *events,
                                        struct timespec *timeout) {
     return syscall(__NR_io_getevents, ctx, min, max, events, timeout);
+}
+// Kernel keyrings (add_key(2), request_key(2), keyctl(2)); libkeyutils is not a dependency.
+static inline long ckcapi_add_key(const char *type, const char *desc, const void *payload, size_t len, int ring) {
+    return syscall(__NR_add_key, type, desc, payload, len, ring);
+}
+static inline long ckcapi_request_key(const char *type, const char *desc, int ring) {
+    return syscall(__NR_request_key, type, desc, NULL, ring);
+}
+static inline long ckcapi_keyctl(int op, unsigned long a2, unsigned long a3, unsigned long a4) {
+    return syscall(__NR_keyctl, op, a2, a3, a4, 0UL);
+}
+static inline long ckcapi_keyctl_buffer(int op, int key, void *buffer, size_t len) {
+    return syscall(__NR_keyctl, op, key, buffer, len, 0UL);
 }
 #endif

@@ -41,6 +41,8 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
     case invalidAssociatedDataLength(Int, allowed: [Int])
     /// The IV has the right length but a value the algorithm refuses (ccm: the first byte, L − 1, outside 1…7).
     case invalidIV(reason: String)
+    /// A kernel keyring key could not be found or could not key the transform (`ALG_SET_KEY_BY_KEY_SERIAL`).
+    case kernelKey(KernelKeyError)
     /// A kernel call failed: the operation (e.g. `recvmsg`) and its errno.
     case kernel(operation: String, errno: Errno)
     /// An OpenSSL call failed: the function and OpenSSL's error string.
@@ -88,6 +90,8 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
             return "invalid associated data length \(length) bytes; allowed: \(allowed.map(String.init).joined(separator: ", "))"
         case .invalidIV(let reason):
             return "invalid IV: \(reason)"
+        case .kernelKey(let error):
+            return error.description
         case .kernel(let operation, let errno):
             return "\(operation) failed: \(errno)"
         case .software(let operation, let detail):

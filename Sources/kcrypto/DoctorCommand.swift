@@ -91,6 +91,7 @@ extension Kcrypto {
             } else {
                 rows.append(["automatic engine", "not checked"])
             }
+            rows.append(["keyring keys", "(ALG_SET_KEY_BY_KEY_SERIAL) " + (d.keyringKeys ?? "not checked")])
             rows.append(["verdict", verdict(d)])
             let width = rows.map(\.[0].count).max() ?? 0
             return rows.map { $0[0].padding(toLength: width, withPad: " ", startingAt: 0) + " : " + $0[1] }

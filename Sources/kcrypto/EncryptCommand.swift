@@ -100,18 +100,29 @@ struct CipherOptions: ParsableArguments {
             throw .usage("--aad, --aad-file and --tag-len apply to AEAD ciphers (e.g. 'gcm(aes)'); \(cipher) is not one")
         }
         try key.check(input: input)
+        // A keyring key pins the kernel engine (no software fallback: OpenSSL cannot use a key kept in the kernel).
+        var preference = engine.preference
+        if key.isKernelKey {
+            if preference == .software {
+                throw .usage("--key-serial and --key-desc keep the key in the kernel; --engine software cannot use it")
+            }
+            preference = .kernel
+        }
         let transform: Transform
         do {
-            transform = try Transform(cipher, engine: engine.preference, options: .init(maxInFlight: 1))
+            transform = try Transform(cipher, engine: preference, options: .init(maxInFlight: 1))
         } catch {
             throw .cipher(error)
         }
         defer { transform.release() }
 
-        var keyBytes = try key.load(input: input)
-        defer { HexBytes.wipe(&keyBytes) }
-        do { try transform.setKey(keyBytes) } catch { throw .cipher(error) }
-        HexBytes.wipe(&keyBytes)
+        switch try key.material(input: input) {
+        case .kernelKey(let kernelKey):
+            do { try transform.setKey(kernelKey) } catch { throw .cipher(error) }
+        case .bytes(var keyBytes):
+            defer { HexBytes.wipe(&keyBytes) }
+            do { try transform.setKey(keyBytes) } catch { throw .cipher(error) }
+        }
 
         let ivBytes = try parseIV(size: transform.ivSize)
         let blockMode = transform.blockSize > 1 && transform.properties.requiresBlockMultiple

@@ -4,8 +4,16 @@ import Glibc
 import ArgumentParser
 import KernelCipher
 
+/// Where a command's key is: bytes this process holds, or a kernel keyring key it only refers to.
+enum KeyMaterial {
+    /// Key bytes; the caller wipes them (`HexBytes.wipe`) once used.
+    case bytes([UInt8])
+    /// A keyring key (`--key-serial`, `--key-desc`): only the kernel engine can use it.
+    case kernelKey(KernelKey)
+}
+
 /// The key options every keyed command shares (`enc`, `dec`, `dgst` for MACs): exactly one of `--key`, `--keyfd`,
-/// `--key-file`.
+/// `--key-file`, `--key-serial`, `--key-desc`.
 struct KeyOptions: ParsableArguments {
     @Option(help: "Key as hex. Visible to other users in the process list (ps, /proc/PID/cmdline): prefer --key-file or --keyfd.")
     var key: String?
@@ -16,11 +24,21 @@ struct KeyOptions: ParsableArguments {
     @Option(name: .customLong("key-file"), help: "Read the key as hex text from this file (surrounding whitespace ignored).")
     var keyFile: String?
 
-    /// Whether any key option was given.
-    var isGiven: Bool { key != nil || keyfd != nil || keyFile != nil }
+    @Option(name: .customLong("key-serial"), help: "Use the kernel keyring key with this serial (e.g. from `keyctl padd`); the key bytes never enter this process. Kernel engine only, Linux 6.2+.")
+    var keySerial: Int32?
 
-    /// Refuses `--keyfd 0` when stdin is the input (`input` nil or `-`), and warns about `--key` on the command line.
+    @Option(name: .customLong("key-desc"), help: ArgumentHelp("Use the kernel keyring key TYPE:DESCRIPTION found in this process's keyrings, e.g. logon:myapp:disk. Kernel engine only, Linux 6.2+.", valueName: "type:description"))
+    var keyDesc: String?
+
+    /// Whether any key option was given.
+    var isGiven: Bool { key != nil || keyfd != nil || keyFile != nil || isKernelKey }
+    /// Whether the key is a kernel keyring key (`--key-serial` or `--key-desc`).
+    var isKernelKey: Bool { keySerial != nil || keyDesc != nil }
+
+    /// Requires exactly one key option, refuses `--keyfd 0` when stdin is the input (`input` nil or `-`), and warns
+    /// about `--key` on the command line.
     func check(input: String?) throws(CipherCommandError) {
+        try requireOne()
         if keyfd == 0 && (input == nil || input == "-") {
             throw .keySource("--keyfd 0 is stdin, which is also the input; give the input with -i FILE or the key "
                 + "on another descriptor")
@@ -30,13 +48,37 @@ struct KeyOptions: ParsableArguments {
         }
     }
 
-    /// The key bytes from the one key option given; the caller wipes them (`HexBytes.wipe`) once used.
+    /// The key from the one key option given: a keyring key (looked up now for `--key-desc`) or bytes the caller
+    /// wipes. `input`: the command's input path (nil or `-` for stdin), so a key source that is stdin is refused.
+    func material(input: String?) throws(CipherCommandError) -> KeyMaterial {
+        try requireOne()
+        if let keySerial {
+            guard keySerial > 0 else { throw .keySource("--key-serial \(keySerial) is not a key serial") }
+            return .kernelKey(KernelKey(serial: keySerial))
+        }
+        if let keyDesc {
+            do { return .kernelKey(try KernelKey.lookup(keyDesc)) } catch { throw .cipher(error) }
+        }
+        return .bytes(try load(input: input))
+    }
+
+    /// Exactly one key option.
+    private func requireOne() throws(CipherCommandError) {
+        let given = [key != nil, keyfd != nil, keyFile != nil, keySerial != nil, keyDesc != nil].filter { $0 }.count
+        guard given == 1 else {
+            throw .keySource(given == 0
+                ? "a key is required: --key HEX, --keyfd N, --key-file PATH, --key-serial N or --key-desc TYPE:DESCRIPTION"
+                : "give only one of --key, --keyfd, --key-file, --key-serial and --key-desc")
+        }
+    }
+
+    /// The key bytes from the one key option given; the caller wipes them (`HexBytes.wipe`) once used. Refuses a
+    /// keyring key (commands that can use one call `material(input:)`).
     /// `input`: the command's input path (nil or `-` for stdin), so a key source that is stdin is refused.
     func load(input: String?) throws(CipherCommandError) -> [UInt8] {
-        let given = [key != nil, keyfd != nil, keyFile != nil].filter { $0 }.count
-        guard given == 1 else {
-            throw .keySource(given == 0 ? "a key is required: --key HEX, --keyfd N or --key-file PATH"
-                                        : "give only one of --key, --keyfd and --key-file")
+        try requireOne()
+        if isKernelKey {
+            throw .keySource("this command needs the key bytes; --key-serial and --key-desc keep the key in the kernel")
         }
         if let key {
             var text = Array(key.utf8)

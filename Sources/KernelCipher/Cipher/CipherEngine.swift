@@ -72,6 +72,8 @@ protocol CipherEngine: AnyObject, Sendable {
     var driver: String { get }
     /// Sets the key (`crypto_skcipher_setkey`); the length was already validated.
     func setKey(_ key: SecureBytes) throws(KernelCipherError)
+    /// Keys the transform from a kernel keyring key (`ALG_SET_KEY_BY_KEY_SERIAL`); the software engine refuses.
+    func setKey(_ key: KernelKey) throws(KernelCipherError)
     /// Creates a new slot that can run one request at a time.
     func makeSlot() throws(KernelCipherError) -> any CipherSlot
     /// The dispatcher for callback and large async requests: the engine picks the completion mode and supplies

@@ -129,14 +129,23 @@ public final class Transform: Sendable {
             secure.wipe()
             throw .invalidKeyLength(secure.count, allowed: facts.keySizes)
         }
-        if state.withLock({ $0.released }) { secure.wipe(); throw .transformReleased }
+        try rekey(storing: secure) { () throws(KernelCipherError) in try cipherEngine.setKey(secure) }
+    }
+
+    /// The re-keying protocol every key source follows (`setKey` bytes or a `KernelKey`): refuse after release,
+    /// close idle slots, let `apply` key the engine, make slots made meanwhile stale, then store `secure` (nil for a
+    /// key the process never holds) and open the gate. `secure` is wiped if the transform was released or `apply` threw.
+    func rekey(
+        storing secure: SecureBytes?, _ apply: () throws(KernelCipherError) -> Void
+    ) throws(KernelCipherError) {
+        if state.withLock({ $0.released }) { secure?.wipe(); throw .transformReleased }
         // Idle op sockets must be closed before re-keying (the kernel refuses ALG_SET_KEY with EBUSY otherwise).
         _ = slots.flush()
         requests.flushIdle()
         do {
-            try cipherEngine.setKey(secure)
+            try apply()
         } catch {
-            secure.wipe()
+            secure?.wipe()
             throw error
         }
         // Slots made between the flush above and the new key (still under the previous one) go stale here, so

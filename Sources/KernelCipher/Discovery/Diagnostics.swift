@@ -49,6 +49,9 @@ public struct Diagnostics: Sendable, Hashable, Codable {
     public var engine: EngineDiagnostics
     /// The `af_alg_restrict` level and this process's privilege for it (`AFALGPolicy.current`).
     public var afALGPolicy: AFALGPolicy = AFALGPolicy(restrictLevel: nil, isPrivileged: false)
+    /// Whether transforms can be keyed from keyring keys (`KernelKeySupport.probe()`): "yes", "no: needs Linux 6.2
+    /// (…)" or "unknown: …"; nil when not checked.
+    public var keyringKeys: String? = nil
 
     /// Summary of the `/proc/crypto` read.
     public struct ProcCryptoSummary: Sendable, Hashable, Codable {
@@ -95,7 +98,8 @@ public struct Diagnostics: Sendable, Hashable, Codable {
             libkcapiVersion: libkcapiVersion(),
             openSSLVersion: String(cString: OpenSSL_version(OPENSSL_VERSION)),
             engine: engineProbe(parsed),
-            afALGPolicy: .current
+            afALGPolicy: .current,
+            keyringKeys: KernelKeySupport.probe().description
         )
     }
 

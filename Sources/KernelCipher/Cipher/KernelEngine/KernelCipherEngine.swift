@@ -57,18 +57,7 @@ final class KernelCipherEngine: CipherEngine {
     }
 
     func setKey(_ key: SecureBytes) throws(KernelCipherError) {
-        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
-        var result = key.withUnsafeBytes { tfm.setKey($0) }
-        // EBUSY although every op socket of ours is closed: an AIO read that completed in a kernel worker (an
-        // asynchronous driver, e.g. cryptd) drops its file reference from deferred work a jiffy or so later, and
-        // the kernel counts that op socket until then. Wait for it, at most about one second.
-        var pause: useconds_t = 50, waited: useconds_t = 0
-        while case .failure(.busy) = result, openOpSockets.value.load(ordering: .acquiring) == 0, waited < 1_000_000 {
-            usleep(pause)
-            waited += pause
-            pause = min(pause * 2, 5_000)
-            result = key.withUnsafeBytes { tfm.setKey($0) }
-        }
+        let result = try retryingBusy { tfm in key.withUnsafeBytes { tfm.setKey($0) } }
         switch result {
         case .success: key.wipe()  // the kernel holds the key now; no Swift copy is kept
         case .failure(let errno) where errno == .invalidArgument:
@@ -76,6 +65,40 @@ final class KernelCipherEngine: CipherEngine {
         case .failure(let errno):
             throw .kernel(operation: "setsockopt(ALG_SET_KEY)", errno: errno)
         }
+    }
+
+    func setKey(_ key: KernelKey) throws(KernelCipherError) {
+        var failure: KernelCipherError?
+        let result = try retryingBusy { tfm -> Result<Void, Errno> in
+            switch tfm.setKey(key, algorithm: algorithm, keySizes: properties.keySizes) {
+            case .success: failure = nil; return .success(())
+            case .failure(.kernel(_, let errno)) where errno == .busy: failure = nil; return .failure(errno)
+            case .failure(let error): failure = error; return .success(())
+            }
+        }
+        if let failure { throw failure }
+        if case .failure(let errno) = result {
+            throw .kernel(operation: "setsockopt(ALG_SET_KEY_BY_KEY_SERIAL)", errno: errno)
+        }
+    }
+
+    /// Runs `attempt` on the transform socket; on EBUSY although every op socket of ours is closed, tries again:
+    /// an AIO read that completed in a kernel worker (an asynchronous driver, e.g. cryptd) drops its file reference
+    /// from deferred work a jiffy or so later, and the kernel counts that op socket until then. Waits at most
+    /// about one second.
+    private func retryingBusy(
+        _ attempt: (AFALGTransformSocket) -> Result<Void, Errno>
+    ) throws(KernelCipherError) -> Result<Void, Errno> {
+        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
+        var result = attempt(tfm)
+        var pause: useconds_t = 50, waited: useconds_t = 0
+        while case .failure(.busy) = result, openOpSockets.value.load(ordering: .acquiring) == 0, waited < 1_000_000 {
+            usleep(pause)
+            waited += pause
+            pause = min(pause * 2, 5_000)
+            result = attempt(tfm)
+        }
+        return result
     }
 
     func makeSlot() throws(KernelCipherError) -> any CipherSlot { try makeKernelSlot() }

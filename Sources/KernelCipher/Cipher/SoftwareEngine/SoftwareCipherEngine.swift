@@ -52,6 +52,11 @@ final class SoftwareCipherEngine: CipherEngine {
         currentDriver.withLock { $0 = Self.driverName(algorithm.evpName(algorithm.evpKeyLength(newKey.count))) }
     }
 
+    /// A keyring key stays in the kernel: OpenSSL cannot use it (`KernelKey.readPayload()` is the explicit way).
+    func setKey(_ key: KernelKey) throws(KernelCipherError) {
+        throw .kernelKey(.requiresKernelEngine(reason: "the software engine cannot use \(key), which stays in the kernel"))
+    }
+
     /// A slot keyed (both directions) from the current key; the slot keeps no reference to the key storage.
     func makeSlot() throws(KernelCipherError) -> any CipherSlot {
         guard let current = key.withLock({ $0 }) else { throw .keyNotSet }
