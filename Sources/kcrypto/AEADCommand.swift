@@ -36,18 +36,22 @@ struct AEADCommand {
         if options.padding != nil { throw .usage("--padding does not apply to AEAD ciphers such as \(cipher)") }
         if options.aead.aad != nil && options.aead.aadFile != nil { throw .usage("give only one of --aad and --aad-file") }
         try options.key.check(input: options.input)
+        let preference = try options.key.enginePreference(options.engine.preference)
         let transform: AEADTransform
         do {
-            transform = try AEADTransform(cipher, tagSize: options.aead.tagLength, engine: options.engine.preference,
+            transform = try AEADTransform(cipher, tagSize: options.aead.tagLength, engine: preference,
                                           options: .init(maxInFlight: 1))
         } catch {
             throw .cipher(error)
         }
         defer { transform.release() }
-        var keyBytes = try options.key.load(input: options.input)
-        defer { HexBytes.wipe(&keyBytes) }
-        do { try transform.setKey(keyBytes) } catch { throw .cipher(error) }
-        HexBytes.wipe(&keyBytes)
+        switch try options.key.material(input: options.input) {
+        case .kernelKey(let kernelKey):
+            do { try transform.setKey(kernelKey) } catch { throw .cipher(error) }
+        case .bytes(var keyBytes):
+            defer { HexBytes.wipe(&keyBytes) }
+            do { try transform.setKey(keyBytes) } catch { throw .cipher(error) }
+        }
 
         let iv = try parseIV(size: transform.ivSize)
         let associatedData = try loadAssociatedData()

@@ -42,19 +42,24 @@ extension Kcrypto {
 
         private func perform() throws {
             if check != nil && !files.isEmpty { throw CipherCommandError.usage("--check reads the file list from its FILE; give no other FILE") }
+            let preference = try key.enginePreference(engine.preference)
             let hash: HashTransform
-            do { hash = try HashTransform(algorithm, engine: engine.preference, options: .init(maxInFlight: 1)) } catch {
+            do { hash = try HashTransform(algorithm, engine: preference, options: .init(maxInFlight: 1)) } catch {
                 throw CipherCommandError.cipher(error)
             }
             defer { hash.release() }
             if hash.isKeyed {
                 let stdinUsed = check == "-" || files.isEmpty || files.contains("-") ? nil : files.first
                 try key.check(input: stdinUsed)
-                var keyBytes = try key.load(input: stdinUsed)
-                defer { HexBytes.wipe(&keyBytes) }
-                do { try hash.setKey(keyBytes) } catch { throw CipherCommandError.cipher(error) }
+                switch try key.material(input: stdinUsed) {
+                case .kernelKey(let kernelKey):
+                    do { try hash.setKey(kernelKey) } catch { throw CipherCommandError.cipher(error) }
+                case .bytes(var keyBytes):
+                    defer { HexBytes.wipe(&keyBytes) }
+                    do { try hash.setKey(keyBytes) } catch { throw CipherCommandError.cipher(error) }
+                }
             } else if key.isGiven {
-                throw ValidationError("\(Text.name(algorithm)) is not keyed; remove --key, --key-file or --keyfd")
+                throw ValidationError("\(Text.name(algorithm)) is not keyed; remove --key, --key-file, --keyfd, --key-serial or --key-desc")
             }
             var digester = FileDigester(hash: hash)
             if let check {

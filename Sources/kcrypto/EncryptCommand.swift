@@ -100,14 +100,7 @@ struct CipherOptions: ParsableArguments {
             throw .usage("--aad, --aad-file and --tag-len apply to AEAD ciphers (e.g. 'gcm(aes)'); \(cipher) is not one")
         }
         try key.check(input: input)
-        // A keyring key pins the kernel engine (no software fallback: OpenSSL cannot use a key kept in the kernel).
-        var preference = engine.preference
-        if key.isKernelKey {
-            if preference == .software {
-                throw .usage("--key-serial and --key-desc keep the key in the kernel; --engine software cannot use it")
-            }
-            preference = .kernel
-        }
+        let preference = try key.enginePreference(engine.preference)
         let transform: Transform
         do {
             transform = try Transform(cipher, engine: preference, options: .init(maxInFlight: 1))

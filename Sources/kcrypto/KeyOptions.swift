@@ -35,6 +35,16 @@ struct KeyOptions: ParsableArguments {
     /// Whether the key is a kernel keyring key (`--key-serial` or `--key-desc`).
     var isKernelKey: Bool { keySerial != nil || keyDesc != nil }
 
+    /// The engine to allocate on: a keyring key pins the kernel engine (no software fallback: OpenSSL cannot use
+    /// a key kept in the kernel), and `--engine software` with one is a usage error.
+    func enginePreference(_ requested: EnginePreference) throws(CipherCommandError) -> EnginePreference {
+        guard isKernelKey else { return requested }
+        if requested == .software {
+            throw .usage("--key-serial and --key-desc keep the key in the kernel; --engine software cannot use it")
+        }
+        return .kernel
+    }
+
     /// Requires exactly one key option, refuses `--keyfd 0` when stdin is the input (`input` nil or `-`), and warns
     /// about `--key` on the command line.
     func check(input: String?) throws(CipherCommandError) {
@@ -75,7 +85,7 @@ struct KeyOptions: ParsableArguments {
     /// The key bytes from the one key option given; the caller wipes them (`HexBytes.wipe`) once used. Refuses a
     /// keyring key (commands that can use one call `material(input:)`).
     /// `input`: the command's input path (nil or `-` for stdin), so a key source that is stdin is refused.
-    func load(input: String?) throws(CipherCommandError) -> [UInt8] {
+    private func load(input: String?) throws(CipherCommandError) -> [UInt8] {
         try requireOne()
         if isKernelKey {
             throw .keySource("this command needs the key bytes; --key-serial and --key-desc keep the key in the kernel")

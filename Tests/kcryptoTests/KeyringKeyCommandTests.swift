@@ -85,6 +85,33 @@ struct AFALGKeyringKeyCommandTests {
         #expect(try scratch.read("d") == (try scratch.read("p")))
     }
 
+    /// `dgst -c 'hmac(sha256)' --key-desc logon:…` prints the MAC `--key-file` with the same key prints
+    /// (`hmac(sha256)` binds for root under `af_alg_restrict=1`).
+    @Test func dgstMACFromAKeyringKey() throws {
+        try requireAFALG()
+        let scratch = try Scratch()
+        let key = testBytes(32, seed: 0x6d61_6321)
+        try scratch.write("kraw", key)
+        try scratch.write("khex", Array(key.map { String(format: "%02x", $0) }.joined().utf8))
+        try scratch.write("m", testBytes(5000, seed: 15))
+        let description = "swift-kcapi-test:\(UInt64.random(in: 0 ... .max))"
+        let viaKeyring = try Self.runWithKeyctl(
+            type: "logon", description: description, raw: scratch.path("kraw"), serial: false,
+            ["dgst", "-c", "hmac(sha256)", scratch.path("m")])
+        guard Self.supported else {
+            #expect(viaKeyring.status == 1)
+            #expect(viaKeyring.stderr.hasPrefix("kcrypto: keyring keys (ALG_SET_KEY_BY_KEY_SERIAL) need Linux 6.2"),
+                    "\(viaKeyring.stderr)")
+            #expect(viaKeyring.stdout.isEmpty)
+            return
+        }
+        try #require(viaKeyring.status == 0, "\(viaKeyring.stderr)")
+        let viaFile = try KcryptoProcess.run(["dgst", "-c", "hmac(sha256)", "--engine", "software",
+                                              "--key-file", scratch.path("khex"), scratch.path("m")])
+        try #require(viaFile.status == 0, "\(viaFile.stderr)")
+        #expect(viaKeyring.stdout == viaFile.stdout && !viaFile.stdout.isEmpty)
+    }
+
     @Test func missingDescriptionIsOneLine() throws {
         try requireAFALG()
         let scratch = try Scratch()

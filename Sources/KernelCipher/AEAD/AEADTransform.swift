@@ -28,10 +28,8 @@ public final class AEADTransform: Sendable {
     private let requestLimit: Int
     let slots: AEADSlotPool
     let requests: AEADDispatcher
-    private let state = LockedValue(State())
-    private struct State { var key: SecureBytes?; var released = false }
-    private let gate = Atomic<Int>(Gate.noKey)
-    private enum Gate { static let noKey = 1, released = 2 }
+    /// Key, release and the per-request gate (one atomic load per request).
+    let lifecycle = TransformLifecycle()
 
     /// Allocates an AEAD transform (`crypto_alloc_aead`) and sets its tag size (`crypto_aead_setauthsize`; nil:
     /// the algorithm's largest) on the preferred engine. A tag size the algorithm refuses is `.invalidTagLength`.
@@ -100,55 +98,37 @@ public final class AEADTransform: Sendable {
             secure.wipe()
             throw .invalidKeyLength(secure.count, allowed: facts.keySizes)
         }
-        if state.withLock({ $0.released }) { secure.wipe(); throw .transformReleased }
-        _ = slots.flush()
-        do {
-            try aeadEngine.setKey(secure)
-        } catch {
-            secure.wipe()
-            throw error
-        }
-        _ = slots.flush()
-        let stored = state.withLock { s -> Bool in
-            if s.released { return false }
-            s.key = secure
-            gate.bitwiseAnd(~Gate.noKey, ordering: .releasing)
-            return true
-        }
-        if !stored {
-            aeadEngine.release()
-            throw .transformReleased
-        }
+        try rekey(storing: secure) { () throws(KernelCipherError) in try aeadEngine.setKey(secure) }
+    }
+
+    /// The re-keying protocol (`TransformLifecycle.rekey`) over this transform's slots and engine.
+    func rekey(
+        storing secure: SecureBytes?, _ apply: () throws(KernelCipherError) -> Void
+    ) throws(KernelCipherError) {
+        try lifecycle.rekey(
+            storing: secure, flush: { _ = slots.flush() }, apply: apply, releaseEngine: { aeadEngine.release() })
     }
 
     /// The key storage, for zeroization tests.
-    var keyStorage: SecureBytes? { state.withLock { $0.key } }
+    var keyStorage: SecureBytes? { lifecycle.keyStorage }
 
     /// Releases the transform (`crypto_free_aead`): queued requests fail with `.transformReleased`, running ones
     /// finish, slots are freed and key copies zeroized. Idempotent; also runs on deinit.
     public func release() {
-        let released = state.withLock { s -> Bool in
-            if s.released { return false }
-            s.released = true
-            s.key = nil
-            gate.bitwiseOr(Gate.released, ordering: .releasing)
-            return true
-        }
-        guard released else { return }
+        guard lifecycle.markReleased() else { return }
         requests.release()
         slots.flush(releasing: true)
         aeadEngine.release()
     }
 
     /// True once `release()` ran.
-    public var isReleased: Bool { gate.load(ordering: .acquiring) & Gate.released != 0 }
+    public var isReleased: Bool { lifecycle.isReleased }
 
     /// Checks a request against the transform and returns its output length.
     func validate(
         _ operation: CipherOperation, iv: UnsafeRawBufferPointer, associatedDataCount: Int, inputCount: Int
     ) throws(KernelCipherError) -> Int {
-        let gate = gate.load(ordering: .acquiring)
-        if gate != 0 { throw gate & Gate.released != 0 ? .transformReleased : .keyNotSet }
+        try lifecycle.check()
         if iv.count != facts.ivSize { throw .invalidIVLength(iv.count, expected: facts.ivSize) }
         if operation == .decrypt && inputCount < facts.tagSize {
             throw .inputTooShort(length: inputCount, minimum: facts.tagSize)

@@ -58,12 +58,8 @@ public final class Transform: Sendable {
     private let inputLimit: Int
     let slots: CipherSlotPool
     let requests: CipherDispatcher
-    private let state = LockedValue(State())
-    private struct State { var key: SecureBytes?; var released = false }
-    /// Lock-free copy of `state` for the per-request check in `validate`: 0 = keyed and usable, else
-    /// `Gate.noKey` and/or `Gate.released` — one atomic load per request.
-    private let gate = Atomic<Int>(Gate.noKey)
-    private enum Gate { static let noKey = 1, released = 2 }
+    /// Key, release and the per-request gate (one atomic load per request).
+    let lifecycle = TransformLifecycle()
     /// `blockSize - 1` when inputs must be whole blocks of a power-of-two size (a mask instead of a division).
     private let blockMask: Int
 
@@ -138,61 +134,34 @@ public final class Transform: Sendable {
     func rekey(
         storing secure: SecureBytes?, _ apply: () throws(KernelCipherError) -> Void
     ) throws(KernelCipherError) {
-        if state.withLock({ $0.released }) { secure?.wipe(); throw .transformReleased }
-        // Idle op sockets must be closed before re-keying (the kernel refuses ALG_SET_KEY with EBUSY otherwise).
-        _ = slots.flush()
-        requests.flushIdle()
-        do {
-            try apply()
-        } catch {
-            secure?.wipe()
-            throw error
-        }
-        // Slots made between the flush above and the new key (still under the previous one) go stale here, so
-        // no request that starts after this call returns runs under the previous key.
-        _ = slots.flush()
-        // The previous storage is released, not wiped: another thread may still be keying a slot from it.
-        let stored = state.withLock { s -> Bool in
-            if s.released { return false }
-            s.key = secure
-            gate.bitwiseAnd(~Gate.noKey, ordering: .releasing)
-            return true
-        }
-        // release() ran after the check above: the engine may have taken this key after release dropped the last
-        // one, so drop it again (idempotent), or it would stay in memory until the transform is freed.
-        if !stored {
-            cipherEngine.release()
-            throw .transformReleased
-        }
+        try lifecycle.rekey(
+            storing: secure,
+            flush: {
+                _ = slots.flush()
+                requests.flushIdle()
+            },
+            apply: apply, releaseEngine: { cipherEngine.release() })
     }
 
     /// The key storage, for zeroization tests.
-    var keyStorage: SecureBytes? { state.withLock { $0.key } }
+    var keyStorage: SecureBytes? { lifecycle.keyStorage }
 
     /// Releases the transform (`crypto_free_skcipher`): queued requests fail with `.transformReleased`, running
     /// ones finish, op sockets / EVP contexts are freed, and every key copy in this process is zeroized once the
     /// requests still running are done. Idempotent; also runs on deinit.
     public func release() {
-        let released = state.withLock { s -> Bool in
-            if s.released { return false }
-            s.released = true
-            s.key = nil
-            gate.bitwiseOr(Gate.released, ordering: .releasing)
-            return true
-        }
-        guard released else { return }
+        guard lifecycle.markReleased() else { return }
         requests.release()
         slots.flush(releasing: true)
         cipherEngine.release()
     }
 
     /// True once `release()` ran.
-    public var isReleased: Bool { gate.load(ordering: .acquiring) & Gate.released != 0 }
+    public var isReleased: Bool { lifecycle.isReleased }
 
     /// Checks a request's shape against the algorithm before it runs.
     func validate(ivCount: Int, inputCount: Int, outputCount: Int) throws(KernelCipherError) {
-        let gate = gate.load(ordering: .acquiring)
-        if gate != 0 { throw gate & Gate.released != 0 ? .transformReleased : .keyNotSet }
+        try lifecycle.check()
         if ivCount != facts.ivSize { throw .invalidIVLength(ivCount, expected: facts.ivSize) }
         if outputCount < inputCount { throw .outputTooSmall(length: outputCount, needed: inputCount) }
         if inputCount < facts.minimumInput {

@@ -22,11 +22,8 @@ public final class HashTransform: Sendable {
     /// `async` inputs up to this many bytes run inline (default 1 MiB software, 16 KiB kernel).
     let asyncInlineLimit: Int
     private let facts: HashFacts
-    private let state = LockedValue(State())
-    private struct State { var keyed = false; var released = false }
-    /// Lock-free copy of `state` for the per-request check: 0 = usable.
-    private let gate: Atomic<Int>
-    private enum Gate { static let noKey = 1, released = 2 }
+    /// Key, release and the per-request gate (one atomic load per request).
+    let lifecycle: TransformLifecycle
 
     /// Allocates a hash transform (`crypto_alloc_ahash`) on the preferred engine. Completion is always by worker
     /// threads (`.threads`); `options.completionMode` is ignored.
@@ -41,7 +38,7 @@ public final class HashTransform: Sendable {
         self.hashEngine = hashEngine
         let facts = hashEngine.facts
         self.facts = facts
-        self.gate = Atomic(facts.isKeyed ? Gate.noKey : 0)
+        self.lifecycle = TransformLifecycle(needsKey: facts.isKeyed)
         self.asyncInlineLimit = options.asyncInlineLimit ?? (hashEngine.kind == .kernel ? 16 << 10 : 1 << 20)
         let slots = HashSlotPool(keepIdle: options.maxInFlight) { () throws(KernelCipherError) in
             try hashEngine.makeState()
@@ -94,41 +91,36 @@ public final class HashTransform: Sendable {
             secure.wipe()
             throw .invalidKeyLength(secure.count, allowed: sizes)
         }
-        if isReleased { secure.wipe(); throw .transformReleased }
-        // Idle pooled op sockets must be closed first: the kernel refuses ALG_SET_KEY with EBUSY while keyed op
-        // sockets of the transform are open (dropping the flushed slots closes them).
-        _ = slots.flush()
-        try hashEngine.setKey(secure)
-        // States pooled between the flush and the new key were made under the previous one.
-        _ = slots.flush()
-        state.withLock { s in
-            s.keyed = true
-            if !s.released { gate.bitwiseAnd(~Gate.noKey, ordering: .releasing) }
-        }
+        try rekey(storing: secure) { () throws(KernelCipherError) in try hashEngine.setKey(secure) }
     }
+
+    /// The re-keying protocol (`TransformLifecycle.rekey`) over this transform's pooled states and engine: idle
+    /// pooled op sockets are closed first (the kernel refuses ALG_SET_KEY with EBUSY while keyed op sockets are open).
+    func rekey(
+        storing secure: SecureBytes?, _ apply: () throws(KernelCipherError) -> Void
+    ) throws(KernelCipherError) {
+        try lifecycle.rekey(
+            storing: secure, flush: { _ = slots.flush() }, apply: apply, releaseEngine: { hashEngine.release() })
+    }
+
+    /// The key storage, for zeroization tests.
+    var keyStorage: SecureBytes? { lifecycle.keyStorage }
 
     /// Releases the transform (`crypto_free_ahash`): queued requests fail with `.transformReleased`, running ones
     /// finish, pooled states are freed; contexts fail their next call. Idempotent; also runs on deinit.
     public func release() {
-        let first = state.withLock { s -> Bool in
-            if s.released { return false }
-            s.released = true
-            gate.bitwiseOr(Gate.released, ordering: .releasing)
-            return true
-        }
-        guard first else { return }
+        guard lifecycle.markReleased() else { return }
         requests.release()
         slots.flush(releasing: true)
         hashEngine.release()
     }
 
     /// True once `release()` ran.
-    public var isReleased: Bool { gate.load(ordering: .acquiring) & Gate.released != 0 }
+    public var isReleased: Bool { lifecycle.isReleased }
 
     /// Throws `.transformReleased` or `.keyNotSet` unless the transform can serve a request.
     func validate() throws(KernelCipherError) {
-        let gate = gate.load(ordering: .acquiring)
-        if gate != 0 { throw gate & Gate.released != 0 ? .transformReleased : .keyNotSet }
+        try lifecycle.check()
     }
 
     /// Digests `input` on the calling thread (`crypto_ahash_digest`, waited on).

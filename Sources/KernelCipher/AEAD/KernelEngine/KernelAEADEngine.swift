@@ -85,6 +85,13 @@ final class KernelAEADEngine: AEADEngine {
         }
     }
 
+    /// `setsockopt(ALG_SET_KEY_BY_KEY_SERIAL)`: keys the transform from a keyring key; no byte of it enters this
+    /// process (errnos mapped by `AFALGTransformSocket.setKey(_:algorithm:keySizes:)`).
+    func setKey(_ key: KernelKey, algorithm: String) throws(KernelCipherError) {
+        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
+        try tfm.setKey(key, algorithm: algorithm, keySizes: properties.keySizes).get()
+    }
+
     func makeSlot() throws(KernelCipherError) -> any AEADSlot {
         guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
         switch tfm.accept() {

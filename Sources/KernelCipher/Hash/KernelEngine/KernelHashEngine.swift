@@ -56,6 +56,13 @@ final class KernelHashEngine: HashEngine {
         }
     }
 
+    /// `setsockopt(ALG_SET_KEY_BY_KEY_SERIAL)`: keys the transform from a keyring key; no byte of it enters this
+    /// process (errnos mapped by `AFALGTransformSocket.setKey(_:algorithm:keySizes:)`).
+    func setKey(_ key: KernelKey, algorithm: String) throws(KernelCipherError) {
+        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
+        try tfm.setKey(key, algorithm: algorithm, keySizes: facts.keySizes ?? []).get()
+    }
+
     /// `accept4` on the transform socket: a fresh op socket. On a keyed algorithm without a key the kernel still
     /// accepts (accept_nokey) and the first send or read fails with ENOKEY, reported as `.keyNotSet`.
     func makeState() throws(KernelCipherError) -> any HashState {
