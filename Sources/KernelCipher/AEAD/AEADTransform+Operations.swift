@@ -50,19 +50,7 @@ extension AEADTransform {
         if count <= asyncInlineLimit { return try run(operation, input, iv: iv, associatedData: associatedData) }
         let job = try makeJob(operation, input: input, iv: iv.withUnsafeBytes { [UInt8]($0) },
                               associatedData: associatedData.withUnsafeBytes { [UInt8]($0) }, completion: nil)
-        let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], KernelCipherError>, Never>) in
-                guard job.install({ continuation.resume(returning: $0) }) else { return }
-                do throws(KernelCipherError) {
-                    try requests.submit(job, mayBacklog: true)
-                } catch {
-                    job.abandon(error)
-                }
-            }
-        } onCancel: {
-            job.abandon(.cancelled)
-        }
-        return try result.get()
+        return try await job.result { (job) throws(KernelCipherError) in _ = try requests.submit(job, mayBacklog: true) }
     }
 
     /// A validated job for the request queue.

@@ -96,23 +96,6 @@ extension Transform {
         let iv = iv.withUnsafeBytes { [UInt8]($0) }
         try validate(ivCount: iv.count, inputCount: count, outputCount: count)
         let job = CipherJob(CipherWork(operation: operation, iv: iv, buffers: .bytes(input)), completion: nil)
-        let result = await withTaskCancellationHandler {
-            // A checked continuation: a worker thread may resume it before this closure returns. The runtime orders
-            // that correctly, but ThreadSanitizer cannot see the ordering for an UnsafeContinuation resumed from a
-            // plain pthread (a 10-line program with no shared state reports the same race); the checked
-            // continuation's canary exchange makes it visible, and traps a double resume. One allocation per call
-            // above the inline limit.
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], KernelCipherError>, Never>) in
-                guard job.install({ continuation.resume(returning: $0) }) else { return }
-                do throws(KernelCipherError) {
-                    try requests.submit(job, mayBacklog: true)
-                } catch {
-                    job.abandon(error)
-                }
-            }
-        } onCancel: {
-            job.abandon(.cancelled)
-        }
-        return try result.get()
+        return try await job.result { (job) throws(KernelCipherError) in _ = try requests.submit(job, mayBacklog: true) }
     }
 }

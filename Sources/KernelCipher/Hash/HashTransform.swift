@@ -168,20 +168,7 @@ public final class HashTransform: Sendable {
         try validate()
         let bytes = data.withUnsafeBytes { [UInt8]($0) }
         let job = HashJob(HashWork(input: .bytes(bytes)), completion: nil)
-        let result = await withTaskCancellationHandler {
-            // Checked continuation: resumed from a worker pthread (see Transform.crypt for why not unsafe).
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], KernelCipherError>, Never>) in
-                guard job.install({ continuation.resume(returning: $0) }) else { return }
-                do throws(KernelCipherError) {
-                    try requests.submit(job, mayBacklog: true)
-                } catch {
-                    job.abandon(error)
-                }
-            }
-        } onCancel: {
-            job.abandon(.cancelled)
-        }
-        return try result.get()
+        return try await job.result { (job) throws(KernelCipherError) in _ = try requests.submit(job, mayBacklog: true) }
     }
 
     /// A streaming context (`crypto_ahash_init`) under the current key.

@@ -100,16 +100,7 @@ public final class RandomGenerator: Sendable {
         if count <= Self.asyncInlineLimit { return try Self.generate(count: count, on: randomEngine) }
         try Self.validate(count)
         let job = Job<Int, [UInt8]>(count, completion: nil)
-        let result = await withTaskCancellationHandler {
-            // Checked continuation: resumed from a worker pthread (see Transform's async path for why).
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<[UInt8], KernelCipherError>, Never>) in
-                guard job.install({ continuation.resume(returning: $0) }) else { return }
-                do throws(KernelCipherError) { try worker.submit(job, mayBacklog: true) } catch { job.abandon(error) }
-            }
-        } onCancel: {
-            job.abandon(.cancelled)
-        }
-        return try result.get()
+        return try await job.result { (job) throws(KernelCipherError) in _ = try worker.submit(job, mayBacklog: true) }
     }
 
     /// Releases the generator (`crypto_free_rng`): queued requests fail with `.transformReleased`, as do later
@@ -146,17 +137,6 @@ public final class RandomGenerator: Sendable {
     /// `count` bytes from `engine`, the array's storage filled in place (no copy).
     private static func generate(count: Int, on engine: any RandomEngine) throws(KernelCipherError) -> [UInt8] {
         try validate(count)
-        var failure: KernelCipherError?
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            do throws(KernelCipherError) {
-                try engine.fill(UnsafeMutableRawBufferPointer(buffer))
-                initialized = count
-            } catch {
-                failure = error
-                initialized = 0
-            }
-        }
-        if let failure { throw failure }
-        return bytes
+        return try makeBytes(count: count) { (buffer) throws(KernelCipherError) in try engine.fill(buffer) }
     }
 }
