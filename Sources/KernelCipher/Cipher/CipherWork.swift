@@ -101,6 +101,13 @@ extension RequestDispatcher where Work == CipherWork, Output == [UInt8] {
 func makeBytes(
     count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(KernelCipherError) -> Void
 ) throws(KernelCipherError) -> [UInt8] {
+    // No storage for 0 bytes: `Array(unsafeUninitializedCapacity: 0)` writes the count into the shared empty-array
+    // singleton, a data race between threads producing empty outputs at once (ThreadSanitizer, AEAD suite: empty
+    // decrypts on parallel workers).
+    if count == 0 {
+        try fill(UnsafeMutableRawBufferPointer(start: nil, count: 0))
+        return []
+    }
     var failure: KernelCipherError?
     let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
         do throws(KernelCipherError) {
