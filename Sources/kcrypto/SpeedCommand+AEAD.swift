@@ -98,17 +98,25 @@ extension Kcrypto.Speed {
         }
     }
 
-    /// inflight 1: the synchronous `encrypt` on the calling thread (a new output array per call).
+    /// inflight 1: the synchronous caller-buffer `encrypt(_:into:iv:)` on the calling thread (no allocation, as
+    /// the C loops write into one buffer).
     static func syncAEAD(_ tfm: AEADTransform, input: [UInt8], iv: [UInt8], seconds: Double) throws -> SpeedSample {
-        for _ in 0..<3 { _ = try tfm.encrypt(input, iv: iv) }
-        var done = 0
-        let start = SpeedMeasurement.now()
-        var t = start
-        while t - start < seconds {
-            for _ in 0..<16 { _ = try tfm.encrypt(input, iv: iv) }
-            done += 16
-            t = SpeedMeasurement.now()
+        var output = [UInt8](repeating: 0, count: input.count + tfm.tagSize)
+        return try input.withUnsafeBytes { input in
+            try iv.withUnsafeBytes { iv in
+                try output.withUnsafeMutableBytes { output in
+                    for _ in 0..<3 { _ = try tfm.encrypt(input, into: output, iv: iv) }
+                    var done = 0
+                    let start = SpeedMeasurement.now()
+                    var t = start
+                    while t - start < seconds {
+                        for _ in 0..<16 { _ = try tfm.encrypt(input, into: output, iv: iv) }
+                        done += 16
+                        t = SpeedMeasurement.now()
+                    }
+                    return SpeedSample(messages: done, seconds: t - start)
+                }
+            }
         }
-        return SpeedSample(messages: done, seconds: t - start)
     }
 }

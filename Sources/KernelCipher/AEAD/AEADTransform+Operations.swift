@@ -24,6 +24,46 @@ extension AEADTransform {
         try run(.decrypt, ciphertextAndTag, iv: iv, associatedData: associatedData)
     }
 
+    /// Encrypts `plaintext` into caller memory without allocating (`crypto_aead_encrypt`, waited on): writes
+    /// ciphertext ‖ tag (`plaintext.count + tagSize` bytes) at the start of `output` and returns that count.
+    /// `output` must not overlap `plaintext`; too small a buffer throws `.outputTooSmall`.
+    public func encrypt(
+        _ plaintext: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, iv: UnsafeRawBufferPointer,
+        associatedData: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+    ) throws(KernelCipherError) -> Int {
+        try run(.encrypt, plaintext, into: output, iv: iv, associatedData: associatedData)
+    }
+
+    /// Verifies and decrypts ciphertext ‖ tag into caller memory without allocating (`crypto_aead_decrypt`, waited
+    /// on) and returns the plaintext's length; on `.authenticationFailed` (or any failure after validation) the
+    /// output bytes it would have written are zeroed. `output` must not overlap the input.
+    public func decrypt(
+        _ ciphertextAndTag: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+        iv: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+    ) throws(KernelCipherError) -> Int {
+        try run(.decrypt, ciphertextAndTag, into: output, iv: iv, associatedData: associatedData)
+    }
+
+    /// Validates and runs one request into caller memory on a pooled slot; returns the output length.
+    private func run(
+        _ operation: CipherOperation, _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+        iv: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer
+    ) throws(KernelCipherError) -> Int {
+        let count = try validate(operation, iv: iv, associatedDataCount: associatedData.count, inputCount: input.count)
+        guard output.count >= count else { throw .outputTooSmall(length: output.count, needed: count) }
+        let target = UnsafeMutableRawBufferPointer(rebasing: output[..<count])
+        let pooled = try slots.checkout()
+        defer { slots.checkin(pooled) }
+        do throws(KernelCipherError) {
+            try pooled.run(operation, iv: iv, associatedData: associatedData, input: input, output: target)
+        } catch {
+            // No unauthenticated or partial plaintext stays in caller memory, whatever the engine left there.
+            if operation == .decrypt { target.initializeMemory(as: UInt8.self, repeating: 0) }
+            throw error
+        }
+        return count
+    }
+
     /// `encrypt` without blocking the task's thread for large inputs: inputs up to `asyncInlineLimit` run inline,
     /// larger ones on a worker. Cancelling before the request starts ends it with `.cancelled`.
     public func encrypt(
