@@ -93,6 +93,25 @@ struct AFALGSocket: ~Copyable, Sendable {
         }.get()
     }
 
+    /// `sendmsg(fd, {iov: parts, control}, more ? MSG_MORE : 0)`, EINTR retried: one request gathered from several
+    /// buffers (AEAD: associated data ‖ input) without copying them together; returns the bytes queued.
+    func send(
+        _ parts: UnsafeMutableBufferPointer<iovec>, control: UnsafeMutableRawBufferPointer?, more: Bool
+    ) throws(Errno) -> Int {
+        var message = msghdr()
+        message.msg_iov = parts.baseAddress
+        message.msg_iovlen = parts.count
+        message.msg_control = control?.baseAddress
+        message.msg_controllen = control?.count ?? 0
+        return try valueOrErrno(retryOnInterrupt: true) { sendmsg(fd, &message, more ? Int32(MSG_MORE) : 0) }.get()
+    }
+
+    /// `readv(fd, parts, count)`, EINTR retried, on an op socket: one result scattered into several buffers (AEAD:
+    /// the echoed associated data apart from the caller's output); returns the bytes read.
+    func receive(into parts: UnsafeMutableBufferPointer<iovec>) throws(Errno) -> Int {
+        try valueOrErrno(retryOnInterrupt: true) { readv(fd, parts.baseAddress, Int32(parts.count)) }.get()
+    }
+
     /// `read(fd, buffer, count)`, EINTR retried, on an op socket; returns the bytes the cipher produced.
     @inline(__always)
     func receive(into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {

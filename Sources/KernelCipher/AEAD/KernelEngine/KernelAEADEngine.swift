@@ -136,6 +136,9 @@ final class KernelAEADSlot: AEADSlot {
         scratch.deallocate()
     }
 
+    /// One request: `sendmsg` gathers associated data (and, for the ESP forms, the IV) from the slot's scratch and
+    /// the input from the caller's memory; `readv` scatters the result: the echoed associated data into scratch,
+    /// ciphertext ‖ tag or plaintext straight into `output` (no copy of the payload either way).
     func run(
         _ operation: CipherOperation, iv: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
         input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
@@ -143,34 +146,46 @@ final class KernelAEADSlot: AEADSlot {
         let assoc = associatedData.count + (ivInAssociatedData ? iv.count : 0)
         let sent = assoc + input.count
         let received = assoc + output.count
-        if scratch.count < max(sent, received) {
+        // Scratch holds the associated data both ways; at least 1 byte: never a zero-length read (the kernel returns
+        // 0 at once without running the request, which would leave it queued: an empty decrypt unverified, the next
+        // sendmsg EINVAL).
+        if scratch.count < max(assoc, 1) {
             cleanse(scratch)
             scratch.deallocate()
-            scratch = .allocate(byteCount: max(sent, received, 64), alignment: 16)
+            scratch = .allocate(byteCount: max(assoc, 64), alignment: 16)
         }
         let base = scratch.baseAddress!
-        defer { cleanse(UnsafeMutableRawBufferPointer(start: base, count: max(sent, received))) }
+        defer { if assoc > 0 { cleanse(UnsafeMutableRawBufferPointer(start: base, count: assoc)) } }
         if associatedData.count > 0 { base.copyMemory(from: associatedData.baseAddress!, byteCount: associatedData.count) }
         if ivInAssociatedData { (base + associatedData.count).copyMemory(from: iv.baseAddress!, byteCount: iv.count) }
-        if input.count > 0 { (base + assoc).copyMemory(from: input.baseAddress!, byteCount: input.count) }
         control.set(operation, iv: iv)
         control.setAssociatedDataLength(assoc)
+        var parts = (iovec(iov_base: base, iov_len: assoc),
+                     iovec(iov_base: UnsafeMutableRawPointer(mutating: input.baseAddress), iov_len: input.count))
         var done = 0
         var controlBytes: UnsafeMutableRawBufferPointer? = control.bytes
         repeat {
+            // After a partial send (not expected: requests are limited to the socket buffers) resend the rest.
+            let first = min(done, assoc), second = done - first
+            parts.0 = iovec(iov_base: base + first, iov_len: assoc - first)
+            parts.1 = iovec(iov_base: UnsafeMutableRawPointer(mutating: input.baseAddress.map { $0 + second }),
+                            iov_len: input.count - second)
             do throws(Errno) {
-                done += try socket.send(UnsafeRawBufferPointer(start: base + done, count: sent - done),
-                                        control: controlBytes, more: false)
+                done += try withUnsafeMutableBytes(of: &parts) { raw throws(Errno) in
+                    try socket.send(raw.bindMemory(to: iovec.self), control: controlBytes, more: false)
+                }
             } catch {
                 throw map(error, "sendmsg")
             }
             controlBytes = nil
         } while done < sent
         let got: Int
+        parts.0 = iovec(iov_base: base, iov_len: received == 0 ? 1 : assoc)
+        parts.1 = iovec(iov_base: output.baseAddress, iov_len: output.count)
         do throws(Errno) {
-            // Never a zero-length read: the kernel returns 0 at once without running the request (sock_read_iter),
-            // which would leave it queued (an empty decrypt unverified, the next sendmsg EINVAL).
-            got = try socket.receive(into: UnsafeMutableRawBufferPointer(start: base, count: max(received, 1)))
+            got = try withUnsafeMutableBytes(of: &parts) { raw throws(Errno) in
+                try socket.receive(into: raw.bindMemory(to: iovec.self))
+            }
         } catch {
             if error == Errno(rawValue: EBADMSG) {
                 cleanse(output)
@@ -178,8 +193,10 @@ final class KernelAEADSlot: AEADSlot {
             }
             throw map(error, "read")
         }
-        guard got == received else { throw .kernel(operation: "read (\(got) of \(received) bytes)", errno: .invalidArgument) }
-        if output.count > 0 { output.baseAddress!.copyMemory(from: base + assoc, byteCount: output.count) }
+        guard got == received else {
+            cleanse(output)
+            throw .kernel(operation: "read (\(got) of \(received) bytes)", errno: .invalidArgument)
+        }
     }
 
     private func map(_ errno: Errno, _ operation: String) -> KernelCipherError {
