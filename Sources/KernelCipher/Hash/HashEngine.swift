@@ -47,6 +47,8 @@ protocol HashState: AnyObject {
     func finish(into output: UnsafeMutableRawBufferPointer) throws(KernelCipherError)
     /// An independent state with the same partial input (`crypto_ahash_export` + `crypto_ahash_import`).
     func copy() throws(KernelCipherError) -> any HashState
+    /// One whole digest on a fresh state (`crypto_ahash_digest`); a default runs `update` then `finish`.
+    func digest(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(KernelCipherError)
 }
 
 extension HashState {
