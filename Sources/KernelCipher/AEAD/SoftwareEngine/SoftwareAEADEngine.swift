@@ -58,13 +58,16 @@ final class EVPAEADSlot: AEADSlot {
     private let cipher: OpaquePointer
     private let encryptContext: OpaquePointer
     private let decryptContext: OpaquePointer
-    /// Key bytes without the salt (CCM only; empty otherwise) and the salt (ESP forms).
+    /// Key bytes without the salt (CCM only; empty otherwise).
     private var cipherKey: [UInt8]
-    private var salt: [UInt8]
+    /// The salt's length (ESP forms: the key's tail, kept at the start of `nonce`).
+    private let saltCount: Int
+    /// Plain `ccm(aes)`: the IV is L − 1 ‖ nonce, rather than the nonce itself.
+    private let ivCarriesLength: Bool
     /// The CCM nonce length each context was keyed for (0: not yet).
     private var encryptNonceLength = 0, decryptNonceLength = 0
-    /// Per-request nonce scratch.
-    private var nonce = [UInt8](repeating: 0, count: 16)
+    /// Per-request nonce: salt ‖ IV (raw memory: no exclusivity check per byte, as a class's array property costs).
+    private let nonce = UnsafeMutableRawBufferPointer.allocate(byteCount: 32, alignment: 16)
     /// A non-NULL pointer for empty inputs (CCM only processes data given a non-NULL input).
     private var empty: UInt8 = 0
 
@@ -76,7 +79,8 @@ final class EVPAEADSlot: AEADSlot {
         self.algorithm = algorithm
         self.tagSize = tagSize
         self.cipher = cipher
-        self.salt = key.withUnsafeBytes { [UInt8]($0[keyLength...]) }
+        self.saltCount = key.count - keyLength
+        self.ivCarriesLength = algorithm.name == "ccm(aes)"
         self.cipherKey = algorithm.mode == .ccm ? key.withUnsafeBytes { [UInt8]($0[..<keyLength]) } : []
         guard let encrypt = EVP_CIPHER_CTX_new() else { throw openSSLError("EVP_CIPHER_CTX_new") }
         guard let decrypt = EVP_CIPHER_CTX_new() else {
@@ -90,14 +94,15 @@ final class EVPAEADSlot: AEADSlot {
                 && EVP_CipherInit_ex2(decrypt, cipher, bytes.baseAddress, nil, 0, nil) == 1
         }
         guard ok else { throw openSSLError("EVP_CipherInit_ex2") }
+        key.withUnsafeBytes { nonce.baseAddress!.copyMemory(from: $0.baseAddress! + keyLength, byteCount: saltCount) }
     }
 
     deinit {
         EVP_CIPHER_CTX_free(encryptContext)
         EVP_CIPHER_CTX_free(decryptContext)
         cipherKey.withUnsafeMutableBytes { cleanse($0) }
-        salt.withUnsafeMutableBytes { cleanse($0) }
-        nonce.withUnsafeMutableBytes { cleanse($0) }
+        cleanse(nonce)
+        nonce.deallocate()
     }
 
     func run(
@@ -109,19 +114,18 @@ final class EVPAEADSlot: AEADSlot {
         let payload = encrypt ? input.count : input.count - tagSize
         // The nonce: salt ‖ IV for the ESP forms, the IV's nonce part for ccm (after its L - 1 byte), else the IV.
         let nonceLength: Int
-        if algorithm.name == "ccm(aes)" {
+        if ivCarriesLength {
             nonceLength = 15 - (Int(iv[0]) + 1)
-            for i in 0..<nonceLength { nonce[i] = iv[1 + i] }
+            nonce.baseAddress!.copyMemory(from: iv.baseAddress! + 1, byteCount: nonceLength)
         } else {
-            for i in 0..<salt.count { nonce[i] = salt[i] }
-            for i in 0..<iv.count { nonce[salt.count + i] = iv[i] }
-            nonceLength = salt.count + iv.count
+            if iv.count > 0 { (nonce.baseAddress! + saltCount).copyMemory(from: iv.baseAddress!, byteCount: iv.count) }
+            nonceLength = saltCount + iv.count
         }
         let tag = UnsafeMutableRawPointer(mutating: input.baseAddress.map { $0 + payload } ?? UnsafeRawPointer(bitPattern: 1)!)
         if algorithm.mode == .ccm {
             try prepareCCM(ctx, encrypt: encrypt, nonceLength: nonceLength, tag: encrypt ? nil : tag)
         } else {
-            let ok = nonce.withUnsafeBytes { EVP_CipherInit_ex2(ctx, nil, nil, $0.baseAddress, -1, nil) }
+            let ok = EVP_CipherInit_ex2(ctx, nil, nil, nonce.baseAddress!.assumingMemoryBound(to: UInt8.self), -1, nil)
             guard ok == 1 else { throw openSSLError("EVP_CipherInit_ex2") }
         }
         var written: Int32 = 0
@@ -167,11 +171,9 @@ final class EVPAEADSlot: AEADSlot {
         guard EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, Int32(nonceLength), nil) == 1,
               EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, Int32(tagSize), tag) == 1
         else { throw openSSLError("EVP_CIPHER_CTX_ctrl") }
-        let ok = nonce.withUnsafeBytes { nonceBytes in
-            cipherKey.withUnsafeBytes { key in
-                EVP_CipherInit_ex2(ctx, nil, keyedFor == nonceLength ? nil : key.baseAddress, nonceBytes.baseAddress,
-                                   -1, nil)
-            }
+        let ok = cipherKey.withUnsafeBytes { key in
+            EVP_CipherInit_ex2(ctx, nil, keyedFor == nonceLength ? nil : key.baseAddress,
+                               nonce.baseAddress!.assumingMemoryBound(to: UInt8.self), -1, nil)
         }
         guard ok == 1 else { throw openSSLError("EVP_CipherInit_ex2") }
         if encrypt { encryptNonceLength = nonceLength } else { decryptNonceLength = nonceLength }
