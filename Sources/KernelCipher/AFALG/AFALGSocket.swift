@@ -78,10 +78,16 @@ struct AFALGSocket: ~Copyable, Sendable {
         }.get()))
     }
 
-    /// `sendmsg(fd, {iov: data, control}, more ? MSG_MORE : 0)`, EINTR retried, on an op socket; returns the bytes
-    /// queued. `control` (an `AFALGControl`'s bytes) goes with a request's first data only.
+    /// `sendmsg(fd, {iov: data, control}, more ? MSG_MORE : 0)` (`send(2)` when there is no control data), EINTR
+    /// retried, on an op socket; returns the bytes queued. `control` (an `AFALGControl`'s bytes) goes with a request's first data only.
     @inline(__always)  // per request: inlined into KernelSlot.run, as the loop it replaced was
     func send(_ data: UnsafeRawBufferPointer, control: UnsafeMutableRawBufferPointer?, more: Bool) throws(Errno) -> Int {
+        // Without control data `send(2)`: the kernel then copies no msghdr/iovec in.
+        if control == nil, data.count > 0 {
+            return try valueOrErrno(retryOnInterrupt: true) {
+                Glibc.send(fd, data.baseAddress, data.count, more ? Int32(MSG_MORE) : 0)
+            }.get()
+        }
         var iov = iovec(iov_base: UnsafeMutableRawPointer(mutating: data.baseAddress), iov_len: data.count)
         return try withUnsafeMutablePointer(to: &iov) { iovPointer in
             var message = msghdr()
