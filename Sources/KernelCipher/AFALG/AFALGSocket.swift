@@ -82,7 +82,8 @@ struct AFALGSocket: ~Copyable, Sendable {
     /// retried, on an op socket; returns the bytes queued. `control` (an `AFALGControl`'s bytes) goes with a request's first data only.
     @inline(__always)  // per request: inlined into KernelSlot.run, as the loop it replaced was
     func send(_ data: UnsafeRawBufferPointer, control: UnsafeMutableRawBufferPointer?, more: Bool) throws(Errno) -> Int {
-        // Without control data `send(2)`: the kernel then copies no msghdr/iovec in.
+        // Without control data `send(2)`: the kernel then copies no msghdr/iovec in (a one-shot sha256 digest on 6.1:
+        // 482 guest instructions fewer per message than with `sendmsg`).
         if control == nil, data.count > 0 {
             return try valueOrErrno(retryOnInterrupt: true) {
                 Glibc.send(fd, data.baseAddress, data.count, more ? Int32(MSG_MORE) : 0)
