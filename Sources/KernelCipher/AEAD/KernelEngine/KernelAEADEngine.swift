@@ -172,7 +172,7 @@ final class KernelAEADSlot: AEADSlot {
                             iov_len: input.count - second)
             do throws(Errno) {
                 done += try withUnsafeMutableBytes(of: &parts) { raw throws(Errno) in
-                    try socket.send(raw.bindMemory(to: iovec.self), control: controlBytes, more: false)
+                    try socket.send(Self.nonEmpty(raw), control: controlBytes, more: false)
                 }
             } catch {
                 throw map(error, "sendmsg")
@@ -184,7 +184,7 @@ final class KernelAEADSlot: AEADSlot {
         parts.1 = iovec(iov_base: output.baseAddress, iov_len: output.count)
         do throws(Errno) {
             got = try withUnsafeMutableBytes(of: &parts) { raw throws(Errno) in
-                try socket.receive(into: raw.bindMemory(to: iovec.self))
+                try socket.receive(into: Self.nonEmpty(raw))
             }
         } catch {
             if error == Errno(rawValue: EBADMSG) {
@@ -197,6 +197,14 @@ final class KernelAEADSlot: AEADSlot {
             cleanse(output)
             throw .kernel(operation: "read (\(got) of \(received) bytes)", errno: .invalidArgument)
         }
+    }
+
+    /// The two iovecs `parts` holds, without a leading empty one (no associated data): the kernel then maps one
+    /// contiguous buffer, as for a plain read, and the cipher walks it in whole pages (an empty first entry cost
+    /// chacha20-poly1305 up to 14 000 guest instructions per 64 KiB message on 6.1).
+    private static func nonEmpty(_ raw: UnsafeMutableRawBufferPointer) -> UnsafeMutableBufferPointer<iovec> {
+        let parts = raw.bindMemory(to: iovec.self)
+        return parts[0].iov_len == 0 ? UnsafeMutableBufferPointer(rebasing: parts[1...]) : parts
     }
 
     private func map(_ errno: Errno, _ operation: String) -> KernelCipherError {
