@@ -8,7 +8,23 @@ import Testing
 /// before any key is looked at.
 @Suite("AF_ALG policy: keyring keys", .requiresAFALG, .serialized)
 struct AFALGPolicyKeyringTests {
+    /// True (and asserts it) at `af_alg_restrict=2`, where AF_ALG is disabled: a keyring-keyed transform is then
+    /// refused by the policy, never served by the software engine.
+    static func disabledByPolicy() -> Bool {
+        guard AFALGPolicy.current.restrictLevel == 2 else { return false }
+        do throws(KernelCipherError) {
+            _ = try Transform("xts(aes)", kernelKey: KernelKey(serial: 1))
+            Issue.record("a transform was keyed from a keyring key although af_alg_restrict=2")
+        } catch {
+            guard case .refusedByPolicy(let refusal) = error, refusal.policy.restrictLevel == 2 else {
+                Issue.record("expected a refusal by af_alg_restrict=2, got \(error)"); return true
+            }
+        }
+        return true
+    }
+
     @Test func xtsFromALogonKeyForEveryProcess() throws {
+        if Self.disabledByPolicy() { return }
         try requireAFALG()
         let ring = try TestKeyring()
         let bytes = randomBytes(64)
@@ -24,6 +40,7 @@ struct AFALGPolicyKeyringTests {
     }
 
     @Test func privilegedOnlyAlgorithmIsRefusedBeforeTheKey() throws {
+        if Self.disabledByPolicy() { return }
         try requireAFALG()
         let ring = try TestKeyring()
         let key = try ring.add("logon", "cbc", payload: randomBytes(16))
