@@ -1,4 +1,9 @@
 /// Every way a KernelCipher operation can fail. Cases name the cause; none carries key bytes.
+///
+/// The enum is `@nonexhaustive`: new causes are added as the library grows (policy, AEAD and keyring errors were), so a
+/// `switch` over it outside this module needs an `@unknown default:` (the compiler enforces it), and adding a case
+/// never breaks a client's build.
+@nonexhaustive
 public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertible {
     /// AF_ALG cannot be used by this process (the errno of `socket(AF_ALG)`, or `bind`, explains why).
     case afAlgUnavailable(AFALGAvailability)
@@ -43,6 +48,9 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
     case invalidIV(reason: String)
     /// A kernel keyring key could not be found or could not key the transform (`ALG_SET_KEY_BY_KEY_SERIAL`).
     case kernelKey(KernelKeyError)
+    /// An option value the transform's family or engine cannot honour (e.g. `completionMode: .aio` on the software
+    /// engine, a non-positive `maxInFlight`): refused at allocation, never silently ignored.
+    case unsupportedOption(String)
     /// A kernel call failed: the operation (e.g. `recvmsg`) and its errno.
     case kernel(operation: String, errno: Errno)
     /// An OpenSSL call failed: the function and OpenSSL's error string.
@@ -92,6 +100,8 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
             return "invalid IV: \(reason)"
         case .kernelKey(let error):
             return error.description
+        case .unsupportedOption(let reason):
+            return "unsupported option: \(reason)"
         case .kernel(let operation, let errno):
             return "\(operation) failed: \(errno)"
         case .software(let operation, let detail):

@@ -6,23 +6,15 @@ import Foundation
 
 /// The engine side of an `AEADTransform`: one keyed AEAD instance with a fixed tag size that hands out op slots.
 /// Implementations must be thread-safe.
-protocol AEADEngine: AnyObject, Sendable {
-    /// Which engine this is.
-    var kind: EngineKind { get }
+protocol AEADEngine: Engine {
     /// The algorithm's facts (IV, tag and key sizes, driver).
     var properties: AEADProperties { get }
-    /// The implementation serving requests now.
-    var driver: String { get }
-    /// Sets the key (`crypto_aead_setkey`); the length was already validated where the layout is known.
-    func setKey(_ key: SecureBytes) throws(KernelCipherError)
     /// Creates a new slot that runs one request at a time.
     func makeSlot() throws(KernelCipherError) -> any AEADSlot
     /// Largest associated data + input one request accepts, if the engine has a limit.
     var maximumRequest: (limit: Int, reason: String)? { get }
     /// Largest `async` input that runs inline unless `Options.asyncInlineLimit` says otherwise.
     var defaultAsyncInlineLimit: Int { get }
-    /// Releases engine resources and zeroizes key copies; live slots stay valid until freed.
-    func release()
 }
 
 extension AEADEngine {
@@ -74,43 +66,31 @@ extension PooledSlot where Slot == any AEADSlot {
     }
 }
 
-extension SlotPool where Slot == any AEADSlot {
-    /// Runs one request on a pooled slot and returns its output bytes.
-    func perform(
-        _ operation: CipherOperation, iv: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
-        input: UnsafeRawBufferPointer, outputCount: Int
-    ) throws(KernelCipherError) -> [UInt8] {
-        let pooled = try checkout()
-        defer { checkin(pooled) }
-        return try makeBytes(count: outputCount) { (output) throws(KernelCipherError) in
-            try pooled.run(operation, iv: iv, associatedData: associatedData, input: input, output: output)
-        }
-    }
-
-    /// Runs a started job on a pooled slot and delivers its result, on the calling (worker) thread.
-    func execute(_ job: AEADJob) {
-        let work = job.work
-        let result = work.iv.withUnsafeBytes { iv in
+extension AEADWork {
+    /// Runs this request on a pooled slot and returns its output bytes (the synchronous path and the workers').
+    @Sendable
+    static func run(on pooled: PooledSlot<any AEADSlot>, _ work: AEADWork) throws(KernelCipherError) -> [UInt8] {
+        try work.iv.withUnsafeBytes { iv in
             work.associatedData.withUnsafeBytes { ad in
                 work.input.withUnsafeBytes { input in
                     Result { () throws(KernelCipherError) -> [UInt8] in
-                        try perform(work.operation, iv: iv, associatedData: ad, input: input,
-                                    outputCount: work.outputCount)
+                        try pooled.run(work.operation, iv: iv, associatedData: ad, input: input, outputCount: work.outputCount)
                     }
                 }
             }
-        }
-        job.finish(result)
+        }.get()
     }
 }
 
-extension RequestDispatcher where Work == AEADWork, Output == [UInt8] {
-    /// Worker threads (`.threads`) running each job on a slot from `slots`.
-    static func workers(slots: AEADSlotPool, options: Transform.Options) -> AEADDispatcher {
-        AEADDispatcher(mode: .threads) {
-            WorkerQueue<AEADWork, [UInt8]>(maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit) {
-                slots.execute($0)
-            }
+extension PooledSlot where Slot == any AEADSlot {
+    /// Runs one request on the slot into new bytes of `outputCount`.
+    @inline(__always)
+    func run(
+        _ operation: CipherOperation, iv: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
+        input: UnsafeRawBufferPointer, outputCount: Int
+    ) throws(KernelCipherError) -> [UInt8] {
+        try makeBytes(count: outputCount) { (output) throws(KernelCipherError) in
+            try run(operation, iv: iv, associatedData: associatedData, input: input, output: output)
         }
     }
 }

@@ -1,27 +1,16 @@
 extension AEADTransform {
     /// Keys the transform from a kernel keyring key (`setsockopt(ALG_SET_KEY_BY_KEY_SERIAL)`, Linux 6.2+), as
-    /// `Transform.setKey(_:)` with a `KernelKey` does: the key never enters this process, only the kernel engine can
-    /// use it (a software-engine transform throws `.kernelKey(.requiresKernelEngine)` and never falls back), and
+    /// `CipherTransform.setKey(_:)` with a `KernelKey` does: the key never enters this process, only the kernel engine
+    /// can use it (a software-engine transform throws `.kernelKey(.requiresKernelEngine)` and never falls back), and
     /// the re-keying rules are those of `setKey` with bytes.
-    public func setKey(_ key: KernelKey) throws(KernelCipherError) {
-        guard let kernel = aeadEngine as? KernelAEADEngine else {
-            throw .kernelKey(.requiresKernelEngine(reason: "\(algorithm) runs on the software engine (\(selection.reason))"))
-        }
-        try rekey(storing: nil) { () throws(KernelCipherError) in try kernel.setKey(key, algorithm: algorithm) }
-    }
+    public func setKey(_ key: KernelKey) throws(KernelCipherError) { try core.setKey(key) }
 
     /// Allocates `algorithm` on the kernel engine (`crypto_alloc_aead`) and keys it from `key`: a keyring key pins
     /// the kernel engine. Throws the allocation error (e.g. `.refusedByPolicy`) or `setKey(_:)`'s.
     public convenience init(
-        _ algorithm: String, tagSize: Int? = nil, kernelKey key: KernelKey,
-        options: Transform.Options = Transform.Options()
+        _ algorithm: String, tagSize: Int? = nil, kernelKey key: KernelKey, options: Options = Options()
     ) throws(KernelCipherError) {
         try self.init(algorithm, tagSize: tagSize, engine: .kernel, options: options)
-        do {
-            try setKey(key)
-        } catch {
-            release()
-            throw error
-        }
+        try core.adopt(key)
     }
 }

@@ -52,10 +52,10 @@ extension AEADTransform {
         let count = try validate(operation, iv: iv, associatedDataCount: associatedData.count, inputCount: input.count)
         guard output.count >= count else { throw .outputTooSmall(length: output.count, needed: count) }
         let target = UnsafeMutableRawBufferPointer(rebasing: output[..<count])
-        let pooled = try slots.checkout()
-        defer { slots.checkin(pooled) }
         do throws(KernelCipherError) {
-            try pooled.run(operation, iv: iv, associatedData: associatedData, input: input, output: target)
+            try core.withSlot { (pooled) throws(KernelCipherError) in
+                try pooled.run(operation, iv: iv, associatedData: associatedData, input: input, output: target)
+            }
         } catch {
             // No unauthenticated or partial plaintext stays in caller memory, whatever the engine left there.
             if operation == .decrypt { target.initializeMemory(as: UInt8.self, repeating: 0) }
@@ -85,29 +85,29 @@ extension AEADTransform {
         _ operation: CipherOperation, _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
         associatedData: some ContiguousBytes
     ) async throws(KernelCipherError) -> [UInt8] {
-        if Task.isCancelled { throw .cancelled }
-        let count = input.withUnsafeBytes { $0.count }
-        if count <= asyncInlineLimit { return try run(operation, input, iv: iv, associatedData: associatedData) }
-        let job = try makeJob(operation, input: input, iv: iv.withUnsafeBytes { [UInt8]($0) },
-                              associatedData: associatedData.withUnsafeBytes { [UInt8]($0) }, completion: nil)
-        return try await job.result { (job) throws(KernelCipherError) in _ = try requests.submit(job, mayBacklog: true) }
+        try await core.perform(
+            inputCount: input.withUnsafeBytes { $0.count },
+            inline: { () throws(KernelCipherError) -> [UInt8] in
+                try run(operation, input, iv: iv, associatedData: associatedData)
+            },
+            work: { () throws(KernelCipherError) -> AEADWork in
+                try makeWork(operation, input: input, iv: iv.withUnsafeBytes { [UInt8]($0) },
+                             associatedData: associatedData.withUnsafeBytes { [UInt8]($0) })
+            })
     }
 
-    /// A validated job for the request queue.
-    func makeJob(
-        _ operation: CipherOperation, input: some ContiguousBytes & Sendable, iv: [UInt8], associatedData: [UInt8],
-        completion: AEADJob.Completion?
-    ) throws(KernelCipherError) -> AEADJob {
+    /// A validated request for the request queue.
+    func makeWork(
+        _ operation: CipherOperation, input: some ContiguousBytes & Sendable, iv: [UInt8], associatedData: [UInt8]
+    ) throws(KernelCipherError) -> AEADWork {
         let inputCount = input.withUnsafeBytes { $0.count }
         let outputCount = try iv.withUnsafeBytes { iv in
             Result { () throws(KernelCipherError) -> Int in
                 try validate(operation, iv: iv, associatedDataCount: associatedData.count, inputCount: inputCount)
             }
         }.get()
-        return AEADJob(
-            AEADWork(operation: operation, iv: iv, associatedData: associatedData, input: input,
-                     outputCount: outputCount),
-            completion: completion)
+        return AEADWork(operation: operation, iv: iv, associatedData: associatedData, input: input,
+                        outputCount: outputCount)
     }
 }
 
@@ -160,9 +160,7 @@ public struct AEADRequest<Context: Sendable>: Sendable {
     public func decrypt() throws(KernelCipherError) -> RequestStatus { try submit(.decrypt) }
 
     private func submit(_ operation: CipherOperation) throws(KernelCipherError) -> RequestStatus {
-        let job = try transform.makeJob(
-            operation, input: input, iv: iv, associatedData: associatedData
-        ) { [self] result in completion(self, result) }
-        return try transform.requests.submit(job, mayBacklog: flags.contains(.mayBacklog))
+        let work = try transform.makeWork(operation, input: input, iv: iv, associatedData: associatedData)
+        return try transform.core.submit(work, flags: flags) { [self] result in completion(self, result) }
     }
 }

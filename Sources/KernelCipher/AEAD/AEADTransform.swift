@@ -14,29 +14,32 @@ import Synchronization
 /// is the 8-byte per-packet IV, and `associatedData` is the ESP header without the IV (SPI ‖ sequence number):
 /// the kernel wants the IV again at the end of its associated data and the transform appends it.
 public final class AEADTransform: Sendable {
+    /// How the transform handles requests (shared by every family; AEAD requests complete on worker threads).
+    public typealias Options = TransformOptions
+
     /// The kernel algorithm name, e.g. `gcm(aes)`.
-    public let algorithm: String
+    public var algorithm: String { core.algorithm }
     /// Which engine serves this transform and why.
-    public let selection: EngineSelection
+    public var selection: EngineSelection { core.selection }
     /// The options the transform was allocated with.
-    public let options: Transform.Options
+    public let options: Options
     /// `async` inputs up to this many bytes run inline.
-    public let asyncInlineLimit: Int
+    public var asyncInlineLimit: Int { core.asyncInlineLimit }
 
     let aeadEngine: any AEADEngine
     private let facts: AEADProperties
     private let requestLimit: Int
-    let slots: AEADSlotPool
-    let requests: AEADDispatcher
-    /// Key, release and the per-request gate (one atomic load per request).
-    let lifecycle = TransformLifecycle()
+    /// Engine, lifecycle, slots and request queue: the runtime every family shares.
+    let core: TransformCore<any AEADSlot, AEADWork, [UInt8]>
 
     /// Allocates an AEAD transform (`crypto_alloc_aead`) and sets its tag size (`crypto_aead_setauthsize`; nil:
     /// the algorithm's largest) on the preferred engine. A tag size the algorithm refuses is `.invalidTagLength`.
     public init(
         _ algorithm: String, tagSize: Int? = nil, engine: EnginePreference = .automatic,
-        options: Transform.Options = Transform.Options()
+        options: Options = Options()
     ) throws(KernelCipherError) {
+        let options = try options.validated()
+        _ = try options.threadsOnly("AEAD")
         let (aeadEngine, selection) = try EngineSelector.choose(
             algorithm, preference: engine,
             kernel: { () throws(KernelCipherError) -> any AEADEngine in
@@ -45,18 +48,15 @@ public final class AEADTransform: Sendable {
             software: { () throws(KernelCipherError) -> any AEADEngine in
                 try SoftwareAEADEngine(algorithm: algorithm, tagSize: tagSize)
             })
-        self.algorithm = algorithm
         self.aeadEngine = aeadEngine
-        self.selection = selection
         self.facts = aeadEngine.properties
         self.requestLimit = aeadEngine.maximumRequest?.limit ?? Int.max
         self.options = options
-        self.asyncInlineLimit = options.asyncInlineLimit ?? aeadEngine.defaultAsyncInlineLimit
-        let slots = AEADSlotPool(keepIdle: options.maxInFlight) { () throws(KernelCipherError) in
-            try aeadEngine.makeSlot()
-        }
-        self.slots = slots
-        self.requests = .workers(slots: slots, options: options)
+        self.core = TransformCore(
+            algorithm: algorithm, selection: selection, engine: aeadEngine, needsKey: true, options: options,
+            defaultAsyncInlineLimit: aeadEngine.defaultAsyncInlineLimit,
+            makeSlot: { () throws(KernelCipherError) in try aeadEngine.makeSlot() },
+            dispatcher: { slots in .workers(slots: slots, options: options, run: AEADWork.run(on:_:)) })
     }
 
     deinit { release() }
@@ -65,7 +65,7 @@ public final class AEADTransform: Sendable {
     public static func isAvailable(_ algorithm: String, engine: EngineKind) -> Bool {
         switch engine {
         case .software: return (try? SoftwareAEADEngine(algorithm: algorithm, tagSize: nil)) != nil
-        case .kernel: return KernelAEADEngine.isAvailable(algorithm)
+        case .kernel: return KernelEngineSocket.isAvailable(algorithm, type: .aead)
         }
     }
 
@@ -75,7 +75,7 @@ public final class AEADTransform: Sendable {
     /// The engine serving this transform.
     public var engine: EngineKind { selection.engine }
     /// How callback and large async requests complete (AEAD requests use worker threads: `.threads`).
-    public var completionMode: CompletionMode { requests.mode }
+    public var completionMode: CompletionMode { core.requests.mode }
     /// Bytes of IV per request (`crypto_aead_ivsize`).
     public var ivSize: Int { facts.ivSize }
     /// Bytes of tag each encryption appends (`crypto_aead_authsize`).
@@ -98,37 +98,24 @@ public final class AEADTransform: Sendable {
             secure.wipe()
             throw .invalidKeyLength(secure.count, allowed: facts.keySizes)
         }
-        try rekey(storing: secure) { () throws(KernelCipherError) in try aeadEngine.setKey(secure) }
-    }
-
-    /// The re-keying protocol (`TransformLifecycle.rekey`) over this transform's slots and engine.
-    func rekey(
-        storing secure: SecureBytes?, _ apply: () throws(KernelCipherError) -> Void
-    ) throws(KernelCipherError) {
-        try lifecycle.rekey(
-            storing: secure, flush: { _ = slots.flush() }, apply: apply, releaseEngine: { aeadEngine.release() })
+        try core.setKey(secure)
     }
 
     /// The key storage, for zeroization tests.
-    var keyStorage: SecureBytes? { lifecycle.keyStorage }
+    var keyStorage: SecureBytes? { core.lifecycle.keyStorage }
 
     /// Releases the transform (`crypto_free_aead`): queued requests fail with `.transformReleased`, running ones
     /// finish, slots are freed and key copies zeroized. Idempotent; also runs on deinit.
-    public func release() {
-        guard lifecycle.markReleased() else { return }
-        requests.release()
-        slots.flush(releasing: true)
-        aeadEngine.release()
-    }
+    public func release() { core.release() }
 
     /// True once `release()` ran.
-    public var isReleased: Bool { lifecycle.isReleased }
+    public var isReleased: Bool { core.lifecycle.isReleased }
 
     /// Checks a request against the transform and returns its output length.
     func validate(
         _ operation: CipherOperation, iv: UnsafeRawBufferPointer, associatedDataCount: Int, inputCount: Int
     ) throws(KernelCipherError) -> Int {
-        try lifecycle.check()
+        try core.lifecycle.check()
         if iv.count != facts.ivSize { throw .invalidIVLength(iv.count, expected: facts.ivSize) }
         if operation == .decrypt && inputCount < facts.tagSize {
             throw .inputTooShort(length: inputCount, minimum: facts.tagSize)
@@ -168,7 +155,9 @@ public final class AEADTransform: Sendable {
                 associatedData.withUnsafeBytes { ad in
                     Result { () throws(KernelCipherError) -> [UInt8] in
                         let count = try validate(operation, iv: iv, associatedDataCount: ad.count, inputCount: input.count)
-                        return try slots.perform(operation, iv: iv, associatedData: ad, input: input, outputCount: count)
+                        return try core.withSlot { (pooled) throws(KernelCipherError) in
+                            try pooled.run(operation, iv: iv, associatedData: ad, input: input, outputCount: count)
+                        }
                     }
                 }
             }

@@ -1,35 +1,3 @@
-/// Which engine serves a transform.
-public enum EngineKind: String, Sendable, Hashable, Codable, CustomStringConvertible {
-    /// The kernel crypto API through AF_ALG sockets.
-    case kernel
-    /// OpenSSL libcrypto's EVP interface in this process.
-    case software
-
-    /// The raw name.
-    public var description: String { rawValue }
-}
-
-/// Which engine a transform should use.
-public enum EnginePreference: String, Sendable, Hashable, Codable, CaseIterable {
-    /// The kernel engine when the algorithm binds through AF_ALG here, otherwise the software engine.
-    case automatic
-    /// The kernel engine only; allocation fails with a typed error where AF_ALG is unusable.
-    case kernel
-    /// The software (OpenSSL) engine only.
-    case software
-}
-
-/// The engine a transform got, and why.
-public struct EngineSelection: Sendable, Hashable, CustomStringConvertible {
-    /// The engine serving the transform.
-    public let engine: EngineKind
-    /// Why this engine was chosen, e.g. "AF_ALG unavailable: socket(AF_ALG) failed with EAFNOSUPPORT".
-    public let reason: String
-
-    /// "software (AF_ALG unavailable: …)".
-    public var description: String { "\(engine) (\(reason))" }
-}
-
 /// Encrypt or decrypt.
 public enum CipherOperation: Sendable, Hashable {
     /// `crypto_skcipher_encrypt`.
@@ -63,28 +31,18 @@ public struct AlgorithmProperties: Sendable, Hashable {
 
 /// The engine side of a transform: one keyed algorithm instance that hands out op slots and chooses how its
 /// requests complete. Implementations must be thread-safe.
-protocol CipherEngine: AnyObject, Sendable {
-    /// Which engine this is.
-    var kind: EngineKind { get }
+protocol CipherEngine: Engine {
     /// The algorithm's facts.
     var properties: AlgorithmProperties { get }
-    /// The implementation serving requests now (`properties.driver`, or the software engine's cipher for the key set).
-    var driver: String { get }
-    /// Sets the key (`crypto_skcipher_setkey`); the length was already validated.
-    func setKey(_ key: SecureBytes) throws(KernelCipherError)
-    /// Keys the transform from a kernel keyring key (`ALG_SET_KEY_BY_KEY_SERIAL`); the software engine refuses.
-    func setKey(_ key: KernelKey) throws(KernelCipherError)
     /// Creates a new slot that can run one request at a time.
     func makeSlot() throws(KernelCipherError) -> any CipherSlot
     /// The dispatcher for callback and large async requests: the engine picks the completion mode and supplies
     /// the queue (worker threads running jobs on `slots`, unless the engine has its own, e.g. AIO).
-    func makeDispatcher(slots: CipherSlotPool, options: Transform.Options) -> CipherDispatcher
+    func makeDispatcher(slots: CipherSlotPool, options: TransformOptions) -> CipherDispatcher
     /// Largest `async` input that runs inline on the calling task unless `Options.asyncInlineLimit` says otherwise.
     var defaultAsyncInlineLimit: Int { get }
     /// Largest input one request accepts, if the engine has a limit for this algorithm.
     var maximumInput: (limit: Int, reason: String)? { get }
-    /// Releases engine resources and zeroizes any key copies; slots still alive stay valid until freed.
-    func release()
 }
 
 extension CipherEngine {
@@ -92,7 +50,7 @@ extension CipherEngine {
     var driver: String { properties.driver }
 
     /// Worker threads (`CompletionMode.threads`), each running jobs on a slot from `slots`.
-    func makeDispatcher(slots: CipherSlotPool, options: Transform.Options) -> CipherDispatcher {
+    func makeDispatcher(slots: CipherSlotPool, options: TransformOptions) -> CipherDispatcher {
         .workers(slots: slots, options: options)
     }
 }

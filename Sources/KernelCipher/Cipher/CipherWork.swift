@@ -54,46 +54,35 @@ extension PooledSlot where Slot == any CipherSlot {
     }
 }
 
-extension SlotPool where Slot == any CipherSlot {
-    /// Runs a started job on a pooled slot and delivers its result, on the calling (worker) thread.
-    func execute(_ job: CipherJob) {
-        let result: Result<[UInt8], KernelCipherError>
-        let work = job.work
-        do throws(KernelCipherError) {
-            let pooled = try checkout()
-            defer { checkin(pooled) }
-            result = work.iv.withUnsafeBytes { iv in
+extension CipherWork {
+    /// Runs this request on a pooled slot (the worker side, `SlotPool.execute`): output allocated for owned
+    /// bytes, written in place for caller memory (then the result is empty).
+    @Sendable
+    static func run(on pooled: PooledSlot<any CipherSlot>, _ work: CipherWork) throws(KernelCipherError) -> [UInt8] {
+        try work.iv.withUnsafeBytes { iv in
+            Result { () throws(KernelCipherError) -> [UInt8] in
                 switch work.buffers {
                 case .bytes(let data):
-                    return data.withUnsafeBytes { input in
+                    return try data.withUnsafeBytes { input in
                         Result { () throws(KernelCipherError) -> [UInt8] in
                             try makeBytes(count: input.count) { (output) throws(KernelCipherError) in
                                 try pooled.run(work.operation, iv: iv, input: input, output: output)
                             }
                         }
-                    }
+                    }.get()
                 case .caller(let input, let output):
-                    return Result { () throws(KernelCipherError) -> [UInt8] in
-                        try pooled.run(work.operation, iv: iv, input: input, output: output)
-                        return []
-                    }
+                    try pooled.run(work.operation, iv: iv, input: input, output: output)
+                    return []
                 }
             }
-        } catch {
-            result = .failure(error)
-        }
-        job.finish(result)
+        }.get()
     }
 }
 
 extension RequestDispatcher where Work == CipherWork, Output == [UInt8] {
     /// Worker threads (`.threads`) running each job on a slot from `slots`.
-    static func workers(slots: CipherSlotPool, options: Transform.Options) -> CipherDispatcher {
-        CipherDispatcher(mode: .threads) {
-            WorkerQueue<CipherWork, [UInt8]>(maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit) {
-                slots.execute($0)
-            }
-        }
+    static func workers(slots: CipherSlotPool, options: TransformOptions) -> CipherDispatcher {
+        .workers(slots: slots, options: options, run: CipherWork.run(on:_:))
     }
 }
 

@@ -10,26 +10,26 @@ struct KernelAlgorithmInfo: Sendable {
     var priority = 0, blockSize = 1, ivSize = 0, minKey = 0, maxKey = 0
     var isInternal = false
 
-    /// The highest-priority selectable skcipher entry whose name or driver is `algorithm` (read after `bind`,
-    /// which instantiates the template and lists it in /proc/crypto).
+    /// The skcipher entry the kernel selects for `algorithm` (its driver, else the highest-priority selectable
+    /// entry of that name), read after `bind`, which instantiates the template and lists it in /proc/crypto.
     static func lookup(_ algorithm: String) -> KernelAlgorithmInfo? {
-        guard let table = try? ProcCrypto.read() else { return nil }
-        let matches = table.entries.filter {
-            $0.socketType == .skcipher && ($0.name == algorithm || $0.driver == algorithm)
-                && ($0.isSelectable || $0.driver == algorithm)
-        }
-        let best = matches.first { $0.driver == algorithm }
-            ?? ProcCrypto.sortedByPriority(matches).first
-        guard let best, let name = best.name else { return nil }
-        return KernelAlgorithmInfo(
-            name: name, driver: best.driver ?? name, type: best.type ?? "", priority: best.priority ?? 0,
-            blockSize: best.blockSize ?? 1, ivSize: best.ivSize ?? 0, minKey: best.minKeySize ?? 0,
-            maxKey: best.maxKeySize ?? 0, isInternal: best.isInternal ?? false)
+        (try? ProcCrypto.read())?.boundEntry(algorithm, type: .skcipher).flatMap(KernelAlgorithmInfo.init)
     }
 
     /// The kernel engine's rules for this entry (key sizes within min…max, block rule, round chaining), from
     /// the algorithm catalog.
     var rules: AlgorithmCatalog.KernelRules {
         AlgorithmCatalog.kernelRules(name: name, blockSize: blockSize, minKey: minKey, maxKey: maxKey)
+    }
+}
+
+extension KernelAlgorithmInfo {
+    /// The facts of a /proc/crypto entry (the one a bind selected, `ProcCrypto.boundEntry`); nil without a name.
+    init?(_ entry: CryptoAlgorithmEntry) {
+        guard let name = entry.name else { return nil }
+        self.init(
+            name: name, driver: entry.driver ?? name, type: entry.type ?? "", priority: entry.priority ?? 0,
+            blockSize: entry.blockSize ?? 1, ivSize: entry.ivSize ?? 0, minKey: entry.minKeySize ?? 0,
+            maxKey: entry.maxKeySize ?? 0, isInternal: entry.isInternal ?? false)
     }
 }

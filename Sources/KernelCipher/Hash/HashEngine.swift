@@ -24,18 +24,16 @@ struct HashFacts: Sendable, Hashable {
 
 /// The engine side of a `HashTransform`: one (keyed) algorithm instance handing out streaming states.
 /// Implementations are thread-safe.
-protocol HashEngine: AnyObject, Sendable {
-    /// Which engine this is.
-    var kind: EngineKind { get }
+protocol HashEngine: Engine {
     /// The algorithm's facts.
     var facts: HashFacts { get }
-    /// Sets the key (`crypto_ahash_setkey`); the length was already validated. The engine wipes what it no
-    /// longer needs.
-    func setKey(_ key: SecureBytes) throws(KernelCipherError)
     /// A fresh streaming state under the current key (`crypto_ahash_init`).
     func makeState() throws(KernelCipherError) -> any HashState
-    /// Releases engine resources and zeroizes key copies; states alive stay valid until freed.
-    func release()
+}
+
+extension HashEngine {
+    /// The implementation bound (`facts.driver`).
+    var driver: String { facts.driver }
 }
 
 /// One streaming hash state (an AF_ALG op socket, an EVP_MD_CTX / EVP_MAC_CTX). Used by one thread at a time.
@@ -58,20 +56,5 @@ extension HashState {
     ) throws(KernelCipherError) {
         try update(input)
         try finish(into: output)
-    }
-}
-
-/// Selection for the hash family, through the one rule every family follows (`EngineSelector.choose`).
-enum HashEngineSelector {
-    /// The engine for `algorithm` under `preference`, and why.
-    static func select(
-        _ algorithm: String, preference: EnginePreference
-    ) throws(KernelCipherError) -> (any HashEngine, EngineSelection) {
-        try EngineSelector.choose(
-            algorithm, preference: preference,
-            kernel: { () throws(KernelCipherError) -> any HashEngine in try KernelHashEngine(algorithm: algorithm) },
-            software: { () throws(KernelCipherError) -> any HashEngine in
-                try SoftwareHashEngine(algorithm: algorithm)
-            })
     }
 }

@@ -23,33 +23,27 @@ typealias HashSlotPool = SlotPool<any HashState>
 /// The hash family's request dispatcher.
 typealias HashDispatcher = RequestDispatcher<HashWork, [UInt8]>
 
-extension SlotPool where Slot == any HashState {
-    /// Runs a started hash job on a pooled state and delivers the digest, on the calling (worker) thread.
-    func execute(_ job: HashJob, digestSize: Int) {
-        let result: Result<[UInt8], KernelCipherError>
-        do throws(KernelCipherError) {
-            let pooled = try checkout()
-            defer { checkin(pooled) }
-            let run = { (input: UnsafeRawBufferPointer) -> Result<[UInt8], KernelCipherError> in
-                Result { () throws(KernelCipherError) -> [UInt8] in
-                    try makeBytes(count: digestSize) { (output) throws(KernelCipherError) in
-                        try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: output) }
-                    }
+extension HashWork {
+    /// Digests this request's input on a pooled state into new bytes of `digestSize` (the workers' side).
+    static func run(
+        on pooled: PooledSlot<any HashState>, _ work: HashWork, digestSize: Int
+    ) throws(KernelCipherError) -> [UInt8] {
+        let run = { (input: UnsafeRawBufferPointer) -> Result<[UInt8], KernelCipherError> in
+            Result { () throws(KernelCipherError) -> [UInt8] in
+                try makeBytes(count: digestSize) { (output) throws(KernelCipherError) in
+                    try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: output) }
                 }
             }
-            switch job.work.input {
-            case .bytes(let data): result = data.withUnsafeBytes(run)
-            case .caller(let input): result = run(input)
-            }
-        } catch {
-            result = .failure(error)
         }
-        job.finish(result)
+        switch work.input {
+        case .bytes(let data): return try data.withUnsafeBytes(run).get()
+        case .caller(let input): return try run(input).get()
+        }
     }
 }
 
 /// One hash request on a transform (the kernel's `struct ahash_request`): input, an opaque caller context and a
-/// completion callback. `submit()` returns once the request is queued on a worker thread (or backlogged, with
+/// completion callback. `digest()` returns once the request is queued on a worker thread (or backlogged, with
 /// `.backlogged`); if it throws, the completion is never called, otherwise exactly once, on the worker thread
 /// that ran the digest, with this request and the digest.
 public struct HashRequest<Context: Sendable>: Sendable {
@@ -91,12 +85,16 @@ public struct HashRequest<Context: Sendable>: Sendable {
         self.completion = completion
     }
 
-    /// Submits the request (`crypto_ahash_digest`); without `.mayBacklog` it throws `.busy` when every state is
-    /// in flight.
+    /// Submits the request (`crypto_ahash_digest`); returns once queued, `.backlogged` past the backlog limit.
+    /// Without `.mayBacklog` it throws `.busy` when every state is in flight.
     @discardableResult
-    public func submit() throws(KernelCipherError) -> RequestStatus {
+    public func digest() throws(KernelCipherError) -> RequestStatus {
         try transform.validate()
-        let job = HashJob(HashWork(input: input)) { [self] result in completion(self, result) }
-        return try transform.requests.submit(job, mayBacklog: flags.contains(.mayBacklog))
+        return try transform.core.submit(HashWork(input: input), flags: flags) { [self] result in completion(self, result) }
     }
+
+    /// The former name of `digest()`.
+    @available(*, deprecated, renamed: "digest()")
+    @discardableResult
+    public func submit() throws(KernelCipherError) -> RequestStatus { try digest() }
 }

@@ -9,47 +9,50 @@ import Synchronization
 /// `sha3-512`, `hmac(sha256)`, `cmac(aes)`, … Thread-safe: any thread may digest; many digests run in parallel,
 /// each on its own op socket (kernel) or EVP context (software) from a pool.
 public final class HashTransform: Sendable {
+    /// How the transform handles requests (shared by every family; hash requests complete on worker threads).
+    public typealias Options = TransformOptions
+
     /// The kernel algorithm name, e.g. `hmac(sha256)`.
-    public let algorithm: String
+    public var algorithm: String { core.algorithm }
     /// Which engine serves this transform and why.
-    public let selection: EngineSelection
-    /// The options the transform was allocated with (`maxInFlight`, `backlogLimit`, `asyncInlineLimit`).
-    public let options: Transform.Options
+    public var selection: EngineSelection { core.selection }
+    /// The options the transform was allocated with.
+    public let options: Options
+    /// `async` inputs up to this many bytes run inline (default 1 MiB software, 16 KiB kernel).
+    public var asyncInlineLimit: Int { core.asyncInlineLimit }
 
     let hashEngine: any HashEngine
-    let slots: HashSlotPool
-    let requests: HashDispatcher
-    /// `async` inputs up to this many bytes run inline (default 1 MiB software, 16 KiB kernel).
-    let asyncInlineLimit: Int
     private let facts: HashFacts
-    /// Key, release and the per-request gate (one atomic load per request).
-    let lifecycle: TransformLifecycle
+    /// Engine, lifecycle, slots and request queue: the runtime every family shares.
+    let core: TransformCore<any HashState, HashWork, [UInt8]>
 
-    /// Allocates a hash transform (`crypto_alloc_ahash`) on the preferred engine. Completion is always by worker
-    /// threads (`.threads`); `options.completionMode` is ignored.
+    /// Allocates a hash transform (`crypto_alloc_ahash`) on the preferred engine. Requests complete on worker
+    /// threads; `options.completionMode` `.aio` is refused (`.unsupportedOption`).
     public init(
-        _ algorithm: String, engine: EnginePreference = .automatic,
-        options: Transform.Options = Transform.Options()
+        _ algorithm: String, engine: EnginePreference = .automatic, options: Options = Options()
     ) throws(KernelCipherError) {
-        let (hashEngine, selection) = try HashEngineSelector.select(algorithm, preference: engine)
-        self.algorithm = algorithm
-        self.selection = selection
+        let options = try options.validated()
+        _ = try options.threadsOnly("hash")
+        let (hashEngine, selection) = try EngineSelector.choose(
+            algorithm, preference: engine,
+            kernel: { () throws(KernelCipherError) -> any HashEngine in try KernelHashEngine(algorithm: algorithm) },
+            software: { () throws(KernelCipherError) -> any HashEngine in
+                try SoftwareHashEngine(algorithm: algorithm)
+            })
         self.options = options
         self.hashEngine = hashEngine
         let facts = hashEngine.facts
         self.facts = facts
-        self.lifecycle = TransformLifecycle(needsKey: facts.isKeyed)
-        self.asyncInlineLimit = options.asyncInlineLimit ?? (hashEngine.kind == .kernel ? 16 << 10 : 1 << 20)
-        let slots = HashSlotPool(keepIdle: options.maxInFlight) { () throws(KernelCipherError) in
-            try hashEngine.makeState()
-        }
-        self.slots = slots
         let digestSize = facts.digestSize
-        self.requests = HashDispatcher(mode: .threads) {
-            WorkerQueue<HashWork, [UInt8]>(maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit) {
-                slots.execute($0, digestSize: digestSize)
-            }
-        }
+        self.core = TransformCore(
+            algorithm: algorithm, selection: selection, engine: hashEngine, needsKey: facts.isKeyed, options: options,
+            defaultAsyncInlineLimit: hashEngine.kind == .kernel ? 16 << 10 : 1 << 20,
+            makeSlot: { () throws(KernelCipherError) in try hashEngine.makeState() },
+            dispatcher: { slots in
+                .workers(slots: slots, options: options) { (pooled, work) throws(KernelCipherError) in
+                    try HashWork.run(on: pooled, work, digestSize: digestSize)
+                }
+            })
     }
 
     deinit { release() }
@@ -58,7 +61,7 @@ public final class HashTransform: Sendable {
     /// without keeping anything.
     public static func isAvailable(_ algorithm: String, engine: EngineKind) -> Bool {
         switch engine {
-        case .kernel: return KernelHashEngine.isAvailable(algorithm)
+        case .kernel: return KernelEngineSocket.isAvailable(algorithm, type: .hash)
         case .software: return SoftwareHashEngine.isAvailable(algorithm)
         }
     }
@@ -75,9 +78,9 @@ public final class HashTransform: Sendable {
     public var keySizes: [Int]? { facts.keySizes }
     /// The implementation bound: a kernel driver (`sha256-avx2`) or `openssl:<name>` (`openssl:cmac-aes-256-cbc`
     /// after a 32-byte `cmac(aes)` key).
-    public var driver: String { hashEngine.facts.driver }
+    public var driver: String { hashEngine.driver }
     /// How requests complete: always `.threads` for hashes.
-    public var completionMode: CompletionMode { requests.mode }
+    public var completionMode: CompletionMode { core.requests.mode }
 
     /// Sets the key (`crypto_ahash_setkey`). Digests started after this returns use it; contexts made before keep
     /// the key they were made with. The Swift copy is zeroized once the engine holds the key (kernel) or has keyed
@@ -91,36 +94,22 @@ public final class HashTransform: Sendable {
             secure.wipe()
             throw .invalidKeyLength(secure.count, allowed: sizes)
         }
-        try rekey(storing: secure) { () throws(KernelCipherError) in try hashEngine.setKey(secure) }
-    }
-
-    /// The re-keying protocol (`TransformLifecycle.rekey`) over this transform's pooled states and engine: idle
-    /// pooled op sockets are closed first (the kernel refuses ALG_SET_KEY with EBUSY while keyed op sockets are open).
-    func rekey(
-        storing secure: SecureBytes?, _ apply: () throws(KernelCipherError) -> Void
-    ) throws(KernelCipherError) {
-        try lifecycle.rekey(
-            storing: secure, flush: { _ = slots.flush() }, apply: apply, releaseEngine: { hashEngine.release() })
+        try core.setKey(secure)
     }
 
     /// The key storage, for zeroization tests.
-    var keyStorage: SecureBytes? { lifecycle.keyStorage }
+    var keyStorage: SecureBytes? { core.lifecycle.keyStorage }
 
     /// Releases the transform (`crypto_free_ahash`): queued requests fail with `.transformReleased`, running ones
     /// finish, pooled states are freed; contexts fail their next call. Idempotent; also runs on deinit.
-    public func release() {
-        guard lifecycle.markReleased() else { return }
-        requests.release()
-        slots.flush(releasing: true)
-        hashEngine.release()
-    }
+    public func release() { core.release() }
 
     /// True once `release()` ran.
-    public var isReleased: Bool { lifecycle.isReleased }
+    public var isReleased: Bool { core.lifecycle.isReleased }
 
     /// Throws `.transformReleased` or `.keyNotSet` unless the transform can serve a request.
     func validate() throws(KernelCipherError) {
-        try lifecycle.check()
+        try core.lifecycle.check()
     }
 
     /// Digests `input` on the calling thread (`crypto_ahash_digest`, waited on).
@@ -139,18 +128,18 @@ public final class HashTransform: Sendable {
         guard output.count == facts.digestSize else {
             throw .outputTooSmall(length: output.count, needed: facts.digestSize)
         }
-        let pooled = try slots.checkout()
-        defer { slots.checkin(pooled) }
-        try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: output) }
+        try core.withSlot { (pooled) throws(KernelCipherError) in
+            try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: output) }
+        }
     }
 
     /// Digests memory on the calling thread on a pooled state.
     func digest(bufferPointer input: UnsafeRawBufferPointer) throws(KernelCipherError) -> [UInt8] {
         try validate()
-        let pooled = try slots.checkout()
-        defer { slots.checkin(pooled) }
-        return try makeBytes(count: facts.digestSize) { (output) throws(KernelCipherError) in
-            try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: output) }
+        return try core.withSlot { (pooled) throws(KernelCipherError) in
+            try makeBytes(count: facts.digestSize) { (output) throws(KernelCipherError) in
+                try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: output) }
+            }
         }
     }
 
@@ -158,17 +147,17 @@ public final class HashTransform: Sendable {
     /// up to `options.asyncInlineLimit` (default 1 MiB software, 16 KiB kernel) run inline, larger ones on a
     /// worker thread. Cancelling the task before the request starts ends it with `.cancelled`.
     public func digest(_ data: some ContiguousBytes) async throws(KernelCipherError) -> [UInt8] {
-        if Task.isCancelled { throw .cancelled }
-        let count = data.withUnsafeBytes { $0.count }
-        if count <= asyncInlineLimit {
-            return try data.withUnsafeBytes { bytes in
-                Result { () throws(KernelCipherError) -> [UInt8] in try digest(bufferPointer: bytes) }
-            }.get()
-        }
-        try validate()
-        let bytes = data.withUnsafeBytes { [UInt8]($0) }
-        let job = HashJob(HashWork(input: .bytes(bytes)), completion: nil)
-        return try await job.result { (job) throws(KernelCipherError) in _ = try requests.submit(job, mayBacklog: true) }
+        try await core.perform(
+            inputCount: data.withUnsafeBytes { $0.count },
+            inline: { () throws(KernelCipherError) -> [UInt8] in
+                try data.withUnsafeBytes { bytes in
+                    Result { () throws(KernelCipherError) -> [UInt8] in try digest(bufferPointer: bytes) }
+                }.get()
+            },
+            work: { () throws(KernelCipherError) -> HashWork in
+                try validate()
+                return HashWork(input: .bytes(data.withUnsafeBytes { [UInt8]($0) }))
+            })
     }
 
     /// A streaming context (`crypto_ahash_init`) under the current key.

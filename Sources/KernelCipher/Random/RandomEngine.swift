@@ -1,10 +1,6 @@
-/// The engine side of a `RandomGenerator` (`crypto_rng`): one generator instance. Implementations are thread-safe;
+/// The engine side of a `RandomTransform` (`crypto_rng`): one generator instance. Implementations are thread-safe;
 /// after `release()` every call throws `.transformReleased`.
-protocol RandomEngine: AnyObject, Sendable {
-    /// Which engine this is.
-    var kind: EngineKind { get }
-    /// The implementation serving requests (kernel driver, e.g. `drbg_nopr_hmac_sha512`, or `openssl:RAND_bytes`).
-    var driver: String { get }
+protocol RandomEngine: Engine {
     /// Bytes of seed the algorithm wants (`crypto_rng_seedsize`); 0 when any length (or none) will do.
     var seedSize: Int { get }
     /// Re-seeds the generator (`crypto_rng_reset`).
@@ -13,6 +9,12 @@ protocol RandomEngine: AnyObject, Sendable {
     func setEntropy(_ entropy: UnsafeRawBufferPointer) throws(KernelCipherError)
     /// Fills `buffer` with random bytes (`crypto_rng_get_bytes`), any length, in constant memory.
     func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(KernelCipherError)
-    /// Releases the engine's resources (`crypto_free_rng`); waits for a call in progress to finish.
-    func release()
+}
+
+extension RandomEngine {
+    /// Keying a generator is seeding it (`crypto_rng_reset`, the kernel engine's `ALG_SET_KEY`); `key` is wiped.
+    func setKey(_ key: SecureBytes) throws(KernelCipherError) {
+        defer { key.wipe() }
+        try key.withUnsafeBytes { (bytes) throws(KernelCipherError) in try seed(bytes) }
+    }
 }

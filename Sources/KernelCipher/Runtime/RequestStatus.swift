@@ -5,7 +5,7 @@ public struct RequestFlags: OptionSet, Sendable, Hashable {
     /// Wraps raw bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
     /// Queue the request when every op slot is busy instead of failing with `.busy` (`CRYPTO_TFM_REQ_MAY_BACKLOG`).
-    /// Such a request is never refused for a full backlog: past `Transform.Options.backlogLimit` waiting requests
+    /// Such a request is never refused for a full backlog: past `TransformOptions.backlogLimit` waiting requests
     /// it is still accepted, and `encrypt()`/`decrypt()` return `.backlogged` so the caller can slow down (the
     /// kernel returns -EBUSY for a backlogged MAY_BACKLOG request, yet completes it). Submitting never blocks, so a
     /// completion may submit the next request even when the backlog is full.
@@ -16,7 +16,7 @@ public struct RequestFlags: OptionSet, Sendable, Hashable {
 public enum RequestStatus: Sendable, Hashable {
     /// Running, or waiting within the transform's backlog limit (`-EINPROGRESS`).
     case inProgress
-    /// Accepted past `Transform.Options.backlogLimit` waiting requests because it allows `.mayBacklog`
+    /// Accepted past `TransformOptions.backlogLimit` waiting requests because it allows `.mayBacklog`
     /// (`-EBUSY` with `CRYPTO_TFM_REQ_MAY_BACKLOG`): it will complete, but the caller should slow down.
     case backlogged
 }

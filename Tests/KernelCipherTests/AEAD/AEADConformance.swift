@@ -13,7 +13,7 @@ enum AEADConformance {
     static func make(_ algorithm: String, _ engine: EnginePreference, key: [UInt8], tagSize: Int? = nil,
                      inline: Int? = nil) throws -> AEADTransform {
         let tfm = try AEADTransform(algorithm, tagSize: tagSize, engine: engine,
-                                    options: Transform.Options(maxInFlight: 4, asyncInlineLimit: inline))
+                                    options: TransformOptions(maxInFlight: 4, asyncInlineLimit: inline))
         try tfm.setKey(key)
         return tfm
     }

@@ -88,7 +88,7 @@ struct AFALGAEADTests {
             let pt = [UInt8](repeating: 0x33, count: 64)
             var sealed = try tfm.encrypt(pt, iv: iv, associatedData: ad)
             sealed[sealed.count - 1] ^= 1
-            let slot = try tfm.slots.checkout()
+            let slot = try tfm.core.slots.checkout()
             var output = [UInt8](repeating: 0xFF, count: pt.count)
             let result = iv.withUnsafeBytes { iv in
                 ad.withUnsafeBytes { ad in
@@ -118,7 +118,7 @@ struct AFALGAEADTests {
             }
             #expect(throws: Never.self) { try again.get() }
             #expect(output == pt, "\(algorithm): the op socket that got EBADMSG decrypts the next request")
-            tfm.slots.checkin(slot)
+            tfm.core.slots.checkin(slot)
         }
     }
 

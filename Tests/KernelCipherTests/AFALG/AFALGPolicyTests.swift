@@ -20,7 +20,7 @@ struct AFALGPolicyTests {
     @Test func kernelPreferenceThrowsThePolicyError() throws {
         let refused = policy.restrictLevel == 2 || (policy.restrictLevel == 1 && !policy.isPrivileged)
         do {
-            let tfm = try Transform("cbc(aes)", engine: .kernel)
+            let tfm = try CipherTransform("cbc(aes)", engine: .kernel)
             #expect(!refused, "cbc(aes) bound on the kernel engine under \(policy)")
             #expect(tfm.engine == .kernel)
         } catch {
@@ -35,7 +35,7 @@ struct AFALGPolicyTests {
     }
 
     @Test func automaticFallsBackToSoftwareSayingWhy() throws {
-        let tfm = try Transform("cbc(aes)")
+        let tfm = try CipherTransform("cbc(aes)")
         switch policy.restrictLevel {
         case 1? where !policy.isPrivileged:
             #expect(tfm.engine == .software)
@@ -60,7 +60,7 @@ struct AFALGPolicyTests {
         #expect(xts == .usable)
         #expect(unknown == .notFound)
         #expect(throws: KernelCipherError.algorithmNotFound("nosuch(aes)", engine: .kernel)) {
-            try Transform("nosuch(aes)", engine: .kernel)
+            try CipherTransform("nosuch(aes)", engine: .kernel)
         }
     }
 

@@ -110,9 +110,9 @@ let unbindableNames: [(name: String, errno: Errno)] = [
         #expect(AFALGBinding.check(type: .skcipher, name: name).failure == errno)
         #expect(AIOProbe.run(algorithm: name, attempts: 1).detail == "bind: \(errno)")
         #expect(AFALGPolicy.usability(of: name, type: .skcipher) == .notFound)
-        #expect(!KernelCipherEngine.isAvailable(name))
+        #expect(!KernelEngineSocket.isAvailable(name, type: .skcipher))
         #expect(throws: KernelCipherError.algorithmNotFound(name, engine: .kernel)) {
-            try Transform(name, engine: .kernel)
+            try CipherTransform(name, engine: .kernel)
         }
     }
 }

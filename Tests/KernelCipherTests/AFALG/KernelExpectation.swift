@@ -34,7 +34,7 @@ enum KernelExpectation {
     ) -> Bool {
         guard engine == .kernel, allowlistOutcome(name, type: type) == false else { return false }
         do throws(KernelCipherError) {
-            if let allocate { try allocate(name) } else { _ = try Transform(name, engine: .kernel) }
+            if let allocate { try allocate(name) } else { _ = try CipherTransform(name, engine: .kernel) }
             Issue.record("\(name) bound on the kernel engine although the allowlist refuses it")
         } catch {
             guard case .refusedByPolicy(let refusal) = error else {

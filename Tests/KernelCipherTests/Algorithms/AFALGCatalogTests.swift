@@ -49,10 +49,10 @@ struct AFALGCatalogTests {
     @Test func driverNameChainsAsItsAlgorithm() throws {
         for name in ["cbc(aes)", "ctr(aes)", "ecb(aes)"] {
             if KernelExpectation.refusedByPolicy(name, .kernel) { continue }
-            let byName = try Transform(name, engine: .kernel)
+            let byName = try CipherTransform(name, engine: .kernel)
             // Under af_alg_restrict=1 the allowlist names algorithms, not drivers: a driver name is refused (asserted).
             if KernelExpectation.refusedByPolicy(byName.driver, .kernel) { continue }
-            let byDriver = try Transform(byName.driver, engine: .kernel)
+            let byDriver = try CipherTransform(byName.driver, engine: .kernel)
             #expect(byDriver.properties.name == name, "\(byName.driver)")
             #expect(byDriver.ivChaining == byName.ivChaining, "\(byName.driver): \(byDriver.ivChaining)")
             #expect(byDriver.ivChaining.isChainable, "\(byName.driver)")
@@ -60,9 +60,9 @@ struct AFALGCatalogTests {
     }
 
     /// The kernel engine's transform, or nil when this kernel has no such algorithm or its policy refuses it.
-    static func kernelTransform(_ name: String) throws -> Transform? {
+    static func kernelTransform(_ name: String) throws -> CipherTransform? {
         do {
-            return try Transform(name, engine: .kernel)
+            return try CipherTransform(name, engine: .kernel)
         } catch {
             switch error {
             case .algorithmNotFound, .refusedByPolicy: return nil

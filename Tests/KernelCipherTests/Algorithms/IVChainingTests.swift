@@ -8,7 +8,7 @@ import KernelCipherTestSupport
 struct IVChainingTests {
     /// Every chainable catalog algorithm the installed OpenSSL provides.
     static var chainable: [String] {
-        CipherAlgorithm.all.filter { $0.ivChaining.isChainable && Transform.isAvailable($0.name.description, engine: .software) }
+        CipherAlgorithm.all.filter { $0.ivChaining.isChainable && CipherTransform.isAvailable($0.name.description, engine: .software) }
             .map(\.name.description)
     }
 
@@ -17,7 +17,7 @@ struct IVChainingTests {
     }
 
     /// One request over `head + tail` equals `head` then `tail` with `nextIV`, encrypting and decrypting.
-    static func checkSplit(_ tfm: Transform, iv: [UInt8], head: Int, tail: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func checkSplit(_ tfm: CipherTransform, iv: [UInt8], head: Int, tail: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let chaining = tfm.ivChaining
         let plain = bytes(head + tail, head)
         let whole = try tfm.encrypt(plain, iv: iv)
@@ -96,7 +96,7 @@ struct IVChainingTests {
         #expect(IVChaining.chacha20BlockCounter.nextIV(current: [UInt8](repeating: 0, count: 12), ciphertext: [UInt8]()) == nil)
         #expect(IVChaining.independent.nextIV(current: [UInt8](), ciphertext: [UInt8](repeating: 0, count: 3)) == [])
         for name in ["xts(aes)", "cts(cbc(aes))", "rfc3686(ctr(aes))"] {
-            #expect(try Transform(name, engine: .software).ivChaining == .wholeMessage, "\(name)")
+            #expect(try CipherTransform(name, engine: .software).ivChaining == .wholeMessage, "\(name)")
         }
     }
 }

@@ -16,16 +16,16 @@ struct SoftwareRequestTests {
 @Suite("Software engine: async inline limit")
 struct SoftwareAsyncInlineLimitTests {
     @Test func engineDefaultAndOverride() throws {
-        let byDefault = try Transform("ctr(aes)", engine: .software)
+        let byDefault = try CipherTransform("ctr(aes)", engine: .software)
         #expect(byDefault.asyncInlineLimit == 1 << 20)
         #expect(byDefault.options.asyncInlineLimit == nil)
-        let overridden = try Transform("ctr(aes)", engine: .software, options: .init(asyncInlineLimit: 0))
+        let overridden = try CipherTransform("ctr(aes)", engine: .software, options: .init(asyncInlineLimit: 0))
         #expect(overridden.asyncInlineLimit == 0)
     }
 
     /// Both sides of the default limit (inline, then handed to a worker) give the synchronous result.
     @Test func bothSidesOfTheDefaultLimit() async throws {
-        let tfm = try Transform("cbc(aes)", engine: .software)
+        let tfm = try CipherTransform("cbc(aes)", engine: .software)
         try tfm.setKey([UInt8](repeating: 9, count: 16))
         let iv = [UInt8](repeating: 3, count: 16)
         for size in [tfm.asyncInlineLimit, tfm.asyncInlineLimit + 16] {

@@ -3,13 +3,13 @@ import Testing
 @testable import KernelCipher
 
 /// The public API as a newcomer meets it (issue 12 item 4), on the software engine (host).
-@Suite("Transform API: IVs as ContiguousBytes, request size limit, driver, automatic errors")
+@Suite("CipherTransform API: IVs as ContiguousBytes, request size limit, driver, automatic errors")
 struct TransformAPITests {
     private let key = [UInt8](repeating: 0x5a, count: 16)
     private let ivBytes = (0..<16).map { UInt8($0 * 3) }
     private let plain = (0..<64).map { UInt8($0) }
 
-    private func cbc() throws -> Transform {
+    private func cbc() throws -> CipherTransform {
         try Conformance.makeTransform("cbc(aes)", .software, key: key)
     }
 
@@ -23,7 +23,7 @@ struct TransformAPITests {
 
         typealias Outcome = Result<[UInt8], KernelCipherError>
         let result = await withCheckedContinuation { (done: CheckedContinuation<Outcome, Never>) in
-            let request = Request(transform: tfm, input: plain, iv: iv, context: ()) { _, result in
+            let request = CipherRequest(transform: tfm, input: plain, iv: iv, context: ()) { _, result in
                 done.resume(returning: result)
             }
             do throws(KernelCipherError) { try request.encrypt() } catch { done.resume(returning: .failure(error)) }
@@ -32,7 +32,7 @@ struct TransformAPITests {
     }
 
     /// The synchronous calls with a `Data` IV agree with the `[UInt8]` one; returns the ciphertext.
-    private func synchronousForms(_ tfm: Transform, iv: Data) throws -> [UInt8] {
+    private func synchronousForms(_ tfm: CipherTransform, iv: Data) throws -> [UInt8] {
         let expected = try tfm.encrypt(plain, iv: ivBytes)
         #expect(try tfm.encrypt(plain, iv: iv) == expected)
         #expect(try tfm.decrypt(expected, iv: iv) == plain)
@@ -64,7 +64,7 @@ struct TransformAPITests {
     }
 
     @Test func softwareDriverNamesTheCipherForTheKeySet() throws {
-        let xts = try Transform("xts(aes)", engine: .software)
+        let xts = try CipherTransform("xts(aes)", engine: .software)
         #expect(xts.driver == "openssl:aes-128-xts", "before any key: the smallest key length")
         try xts.setKey((0..<64).map { UInt8($0) })
         #expect(xts.driver == "openssl:aes-256-xts")
@@ -72,17 +72,17 @@ struct TransformAPITests {
         try xts.setKey((0..<32).map { UInt8($0) })
         #expect(xts.driver == "openssl:aes-128-xts")
 
-        let cbc = try Transform("cbc(aes)", engine: .software)
+        let cbc = try CipherTransform("cbc(aes)", engine: .software)
         try cbc.setKey([UInt8](repeating: 1, count: 32))
         #expect(cbc.driver == "openssl:aes-256-cbc")
-        let rfc3686 = try Transform("rfc3686(ctr(aes))", engine: .software)
+        let rfc3686 = try CipherTransform("rfc3686(ctr(aes))", engine: .software)
         try rfc3686.setKey([UInt8](repeating: 1, count: 36))
         #expect(rfc3686.driver == "openssl:aes-256-ctr", "the 4-byte nonce is not part of the AES key")
     }
 
     @Test func automaticFailureKeepsBothEnginesReasons() throws {
         do {
-            _ = try Transform("nosuch(aes)")
+            _ = try CipherTransform("nosuch(aes)")
             Issue.record("nosuch(aes) allocated")
         } catch {
             guard case .noEngineAvailable(let name, let kernel, let software) = error else {

@@ -98,7 +98,7 @@ import Testing
     func parallel() async throws {
         try requireAFALG()
         let name = Self.refused("sha256") ? "sha1" : "sha256"
-        let kernel = try HashTransform(name, engine: .kernel, options: Transform.Options(maxInFlight: 4))
+        let kernel = try HashTransform(name, engine: .kernel, options: TransformOptions(maxInFlight: 4))
         let software = try HashTransform(name, engine: .software)
         let inputs = (0..<64).map { i in [UInt8](repeating: UInt8(i), count: i * 1031) }
         let expected = try inputs.map { try software.syncDigest($0) }
@@ -110,7 +110,7 @@ import Testing
                     try HashRequest(transform: kernel, input: input, context: i) { request, result in
                         results.set(request.context, result)
                         remaining.decrement()
-                    }.submit()
+                    }.digest()
                 } catch {
                     results.set(i, .failure(error as! KernelCipherError))
                     remaining.decrement()

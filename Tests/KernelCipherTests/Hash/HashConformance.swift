@@ -42,7 +42,7 @@ enum HashConformance {
                     try HashRequest(transform: hash, input: answer.message, context: answer.index) { request, result in
                         #expect(request.context == answer.index)
                         continuation.resume(with: result.mapError { $0 as any Error })
-                    }.submit()
+                    }.digest()
                 } catch { continuation.resume(throwing: error) }
             }
             #expect(viaRequest == answer.digest, "request \(answer)")

@@ -28,7 +28,7 @@ import Testing
             #expect(throws: KernelCipherError.keyNotSet) { try hash.digest([1, 2, 3]) }
             #expect(throws: KernelCipherError.keyNotSet) { try hash.makeContext() }
             #expect(throws: KernelCipherError.keyNotSet) {
-                try HashRequest(transform: hash, input: [UInt8](), context: 0) { _, _ in }.submit()
+                try HashRequest(transform: hash, input: [UInt8](), context: 0) { _, _ in }.digest()
             }
             await #expect(throws: KernelCipherError.keyNotSet) { try await hash.digest([UInt8](repeating: 0, count: 2 << 20)) }
         }

@@ -13,7 +13,7 @@ struct AFALGKernelKeyTests {
     static let zeroIV = [UInt8](repeating: 0, count: 16)
 
     /// Keys `tfm` from `key`; below 6.2 asserts the typed "needs Linux 6.2" refusal instead and returns false.
-    static func key(_ tfm: Transform, _ key: KernelKey, sourceLocation: SourceLocation = #_sourceLocation) throws -> Bool {
+    static func key(_ tfm: CipherTransform, _ key: KernelKey, sourceLocation: SourceLocation = #_sourceLocation) throws -> Bool {
         if supported {
             try tfm.setKey(key)
             return true
@@ -30,7 +30,7 @@ struct AFALGKernelKeyTests {
 
     /// The error keying a fresh `cbc(aes)` kernel transform from `key` gives (nil below 6.2, where that is asserted).
     static func keyingError(_ key: KernelKey, algorithm: String = "cbc(aes)") throws -> KernelKeyError? {
-        let tfm = try Transform(algorithm, engine: .kernel)
+        let tfm = try CipherTransform(algorithm, engine: .kernel)
         defer { tfm.release() }
         guard supported else { _ = try Self.key(tfm, key); return nil }
         return kernelKeyError { () throws(KernelCipherError) in try tfm.setKey(key) }
@@ -48,10 +48,10 @@ struct AFALGKernelKeyTests {
         let ring = try TestKeyring()
         let bytes = randomBytes(algorithm.keyLength)
         let key = try ring.add(type, "k", payload: bytes)
-        let tfm = try Transform(algorithm.name, engine: .kernel)
+        let tfm = try CipherTransform(algorithm.name, engine: .kernel)
         defer { tfm.release() }
         guard try Self.key(tfm, key) else { return }
-        let reference = try Transform(algorithm.name, engine: .software)
+        let reference = try CipherTransform(algorithm.name, engine: .software)
         defer { reference.release() }
         try reference.setKey(bytes)
         let plaintext = randomBytes(4096), iv = randomBytes(16)
@@ -69,14 +69,14 @@ struct AFALGKernelKeyTests {
         let key = try KernelKey.lookup("logon:\(ring.description(of: "disk"))")
         guard Self.supported else {
             #expect(throws: KernelCipherError.kernelKey(.unsupportedKernel(release: KernelRelease.current))) {
-                _ = try Transform("cbc(aes)", kernelKey: key)
+                _ = try CipherTransform("cbc(aes)", kernelKey: key)
             }
             return
         }
-        let tfm = try Transform("cbc(aes)", kernelKey: key)
+        let tfm = try CipherTransform("cbc(aes)", kernelKey: key)
         defer { tfm.release() }
         #expect(tfm.engine == .kernel)
-        let reference = try Transform("cbc(aes)", engine: .software)
+        let reference = try CipherTransform("cbc(aes)", engine: .software)
         defer { reference.release() }
         try reference.setKey(bytes)
         let plaintext = randomBytes(1024)
@@ -160,10 +160,10 @@ struct AFALGKernelKeyTests {
         let ring = try TestKeyring()
         let bytes = randomBytes(16), other = randomBytes(16)
         let key = try ring.add("logon", "k", payload: bytes)
-        let tfm = try Transform("cbc(aes)", engine: .kernel, options: .init(maxInFlight: 4))
+        let tfm = try CipherTransform("cbc(aes)", engine: .kernel, options: .init(maxInFlight: 4))
         defer { tfm.release() }
         guard try Self.key(tfm, key) else { return }
-        let reference = try Transform("cbc(aes)", engine: .software)
+        let reference = try CipherTransform("cbc(aes)", engine: .software)
         defer { reference.release() }
         try reference.setKey(bytes)
 
@@ -172,7 +172,7 @@ struct AFALGKernelKeyTests {
         let results = Mutex([Int: [UInt8]]())
         let done = DispatchSemaphore(value: 0)
         for (index, input) in inputs.enumerated() {
-            try Request(transform: tfm, input: input, iv: Self.zeroIV, context: index) { request, result in
+            try CipherRequest(transform: tfm, input: input, iv: Self.zeroIV, context: index) { request, result in
                 results.withLock { $0[request.context] = try? result.get() }
                 done.signal()
             }.encrypt()
@@ -194,6 +194,6 @@ struct AFALGKernelKeyTests {
     }
 
     /// The synchronous encrypt (an async context would pick the async overload).
-    static func encrypt(_ tfm: Transform, _ input: [UInt8]) throws -> [UInt8] { try tfm.encrypt(input, iv: zeroIV) }
+    static func encrypt(_ tfm: CipherTransform, _ input: [UInt8]) throws -> [UInt8] { try tfm.encrypt(input, iv: zeroIV) }
 }
 

@@ -13,7 +13,7 @@ struct AFALGPolicyKeyringTests {
     static func disabledByPolicy() -> Bool {
         guard AFALGPolicy.current.restrictLevel == 2 else { return false }
         do throws(KernelCipherError) {
-            _ = try Transform("xts(aes)", kernelKey: KernelKey(serial: 1))
+            _ = try CipherTransform("xts(aes)", kernelKey: KernelKey(serial: 1))
             Issue.record("a transform was keyed from a keyring key although af_alg_restrict=2")
         } catch {
             guard case .refusedByPolicy(let refusal) = error, refusal.policy.restrictLevel == 2 else {
@@ -29,10 +29,10 @@ struct AFALGPolicyKeyringTests {
         let ring = try TestKeyring()
         let bytes = randomBytes(64)
         let key = try ring.add("logon", "xts", payload: bytes)
-        let tfm = try Transform("xts(aes)", engine: .kernel)
+        let tfm = try CipherTransform("xts(aes)", engine: .kernel)
         defer { tfm.release() }
         guard try AFALGKernelKeyTests.key(tfm, key) else { return }
-        let reference = try Transform("xts(aes)", engine: .software)
+        let reference = try CipherTransform("xts(aes)", engine: .software)
         defer { reference.release() }
         try reference.setKey(bytes)
         let plaintext = randomBytes(4096), tweak = randomBytes(16)
@@ -45,10 +45,10 @@ struct AFALGPolicyKeyringTests {
         let ring = try TestKeyring()
         let key = try ring.add("logon", "cbc", payload: randomBytes(16))
         if KernelExpectation.refusedByPolicy("cbc(aes)", .kernel, allocate: { name throws(KernelCipherError) in
-            _ = try Transform(name, kernelKey: key)
+            _ = try CipherTransform(name, kernelKey: key)
         }) { return }
         // Not refused here (no policy, or privileged): the key is used.
-        let tfm = try Transform("cbc(aes)", engine: .kernel)
+        let tfm = try CipherTransform("cbc(aes)", engine: .kernel)
         defer { tfm.release() }
         _ = try AFALGKernelKeyTests.key(tfm, key)
     }

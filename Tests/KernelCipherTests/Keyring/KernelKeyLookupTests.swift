@@ -52,7 +52,7 @@ struct KernelKeyLookupTests {
     @Test func softwareTransformRefusesAKernelKey() throws {
         let ring = try TestKeyring()
         let key = try ring.add("user", "k", payload: randomBytes(16))
-        let tfm = try Transform("cbc(aes)", engine: .software)
+        let tfm = try CipherTransform("cbc(aes)", engine: .software)
         defer { tfm.release() }
         let error = kernelKeyError { () throws(KernelCipherError) in try tfm.setKey(key) }
         guard case .requiresKernelEngine(let reason) = error else {

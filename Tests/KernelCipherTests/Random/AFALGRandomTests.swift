@@ -15,18 +15,18 @@ struct AFALGRandomTests {
     static let names = drbgs + ["jitterentropy_rng"]
 
     /// A kernel generator for `name`, or nil after asserting the outcome this kernel and policy must give instead.
-    static func kernelGenerator(_ name: String) -> RandomGenerator? {
+    static func kernelGenerator(_ name: String) -> RandomTransform? {
         if name != "jitterentropy_rng" && !KernelExpectation.asyncDriversReachable {
             #expect(throws: KernelCipherError.algorithmNotFound(name, engine: .kernel)) {
-                try RandomGenerator(name, engine: .kernel)
+                try RandomTransform(name, engine: .kernel)
             }
             return nil
         }
         if KernelExpectation.refusedByPolicy(name, .kernel, type: .rng, allocate: { name throws(KernelCipherError) in
-            _ = try RandomGenerator(name, engine: .kernel)
+            _ = try RandomTransform(name, engine: .kernel)
         }) { return nil }
         do {
-            let rng = try RandomGenerator(name, engine: .kernel)
+            let rng = try RandomTransform(name, engine: .kernel)
             #expect(rng.engine == .kernel)
             return rng
         } catch {
@@ -74,7 +74,7 @@ struct AFALGRandomTests {
     @Test func ansiCprngWantsItsSeedSize() throws {
         guard KernelExpectation.asyncDriversReachable else {
             #expect(throws: KernelCipherError.algorithmNotFound("ansi_cprng", engine: .kernel)) {
-                try RandomGenerator("ansi_cprng", engine: .kernel)
+                try RandomTransform("ansi_cprng", engine: .kernel)
             }
             return
         }
@@ -105,13 +105,13 @@ struct AFALGRandomTests {
     }
 
     @Test func stdrngIsADRBGAndAutomaticExplainsItsChoice() throws {
-        let automatic = try RandomGenerator()
+        let automatic = try RandomTransform()
         if let rng = Self.kernelGenerator("stdrng") {
             #expect(rng.driver.hasPrefix("drbg_") && rng.seedSize == 0)
-            #expect(RandomGenerator.isAvailable("stdrng", engine: .kernel))
+            #expect(RandomTransform.isAvailable("stdrng", engine: .kernel))
             #expect(automatic.engine == .kernel && automatic.selection.reason == "binds through AF_ALG")
         } else {
-            #expect(!RandomGenerator.isAvailable("stdrng", engine: .kernel))
+            #expect(!RandomTransform.isAvailable("stdrng", engine: .kernel))
             #expect(automatic.engine == .software && automatic.driver == "openssl:RAND_bytes")
         }
     }
@@ -121,7 +121,7 @@ struct AFALGRandomTests {
         let name = KernelExpectation.asyncDriversReachable ? "stdrng" : "jitterentropy_rng"
         let step = name == "stdrng" ? 1000 : 50
         guard let rng = Self.kernelGenerator(name) else { return }
-        let large = RandomGenerator.asyncInlineLimit + 1  // runs on the generator's worker thread
+        let large = rng.asyncInlineLimit + 1  // runs on the generator's worker thread
         #expect(try await rng.generate(count: large).count == large)
         let counts = try await withThrowingTaskGroup(of: Int.self) { group in
             for i in 0..<8 { group.addTask { try await rng.generate(count: 100 + i * step).count } }

@@ -18,7 +18,7 @@ enum BacklogConformance {
         let collector = RequestConformance.Collector()
         let gate = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
         let refused = Atomic<Int>(0)
-        try Request(transform: tfm, input: data, iv: iv, context: 0) { r, result in
+        try CipherRequest(transform: tfm, input: data, iv: iv, context: 0) { r, result in
             started.signal(); gate.wait(); collector.record(r.context, result)
         }.encrypt()
         started.wait()
@@ -26,7 +26,7 @@ enum BacklogConformance {
         let flooded = 12, chained = 50
         for i in 1...flooded {
             do {
-                let request = Request(transform: tfm, input: data, iv: iv, context: i) { r, result in
+                let request = CipherRequest(transform: tfm, input: data, iv: iv, context: i) { r, result in
                     collector.record(r.context, result)
                 }
                 try request.encrypt()
@@ -37,14 +37,14 @@ enum BacklogConformance {
             }
         }
         #expect(throws: KernelCipherError.busy, "without .mayBacklog a full transform still refuses") {
-            try Request(transform: tfm, input: data, iv: iv, context: -1, flags: []) { _, _ in
+            try CipherRequest(transform: tfm, input: data, iv: iv, context: -1, flags: []) { _, _ in
                 Issue.record("a refused request must not complete")
             }.encrypt()
         }
         // A chain: each completion submits the next request while the backlog is still over its limit.
         @Sendable func submitChained(_ i: Int) {
             guard i < 100 + chained else { return }
-            let request = Request(transform: tfm, input: data, iv: iv, context: i) { r, result in
+            let request = CipherRequest(transform: tfm, input: data, iv: iv, context: i) { r, result in
                 collector.record(r.context, result)
                 submitChained(r.context + 1)
             }
@@ -73,14 +73,14 @@ enum BacklogConformance {
         let iv = [UInt8](repeating: 0, count: 16), data = [UInt8](repeating: 1, count: 64)
         let collector = RequestConformance.Collector()
         let gate = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
-        let first = try Request(transform: tfm, input: data, iv: iv, context: 0) { r, result in
+        let first = try CipherRequest(transform: tfm, input: data, iv: iv, context: 0) { r, result in
             started.signal(); gate.wait(); collector.record(r.context, result)
         }.encrypt()
         #expect(first == .inProgress)
         started.wait()
         var statuses: [RequestStatus] = []
         for i in 1...4 {
-            statuses.append(try Request(transform: tfm, input: data, iv: iv, context: i) { r, result in
+            statuses.append(try CipherRequest(transform: tfm, input: data, iv: iv, context: i) { r, result in
                 collector.record(r.context, result)
             }.encrypt())
         }

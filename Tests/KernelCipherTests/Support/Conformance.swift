@@ -6,15 +6,15 @@ import Testing
 /// both engines must pass the same checks.
 enum Conformance {
     static func makeTransform(_ name: String, _ engine: EnginePreference, key: [UInt8]? = nil,
-                              options: Transform.Options = .init()) throws -> Transform {
-        let tfm = try Transform(name, engine: engine, options: options)
+                              options: TransformOptions = .init()) throws -> CipherTransform {
+        let tfm = try CipherTransform(name, engine: engine, options: options)
         if engine != .automatic { #expect(tfm.engine.rawValue == engine.rawValue) }
         if let key { try tfm.setKey(key) }
         return tfm
     }
 
     /// The kernel engine honours a forced completion mode; the software engine always uses threads.
-    static func expectMode(_ tfm: Transform, _ mode: CompletionMode) {
+    static func expectMode(_ tfm: CipherTransform, _ mode: CompletionMode) {
         if tfm.engine == .software { #expect(tfm.completionMode == .threads) }
         else if mode != .automatic { #expect(tfm.completionMode == mode) }
     }
@@ -81,7 +81,7 @@ enum Conformance {
         #expect(throws: KernelCipherError.transformReleased, "released wins over no key") {
             try neverKeyed.encrypt([UInt8](repeating: 0, count: 16), iv: key)
         }
-        if Transform.isAvailable("cbc(des3_ede)", engine: engine == .kernel ? .kernel : .software) {
+        if CipherTransform.isAvailable("cbc(des3_ede)", engine: engine == .kernel ? .kernel : .software) {
             let des3 = try makeTransform("cbc(des3_ede)", engine, key: (0..<24).map { UInt8($0 * 11) })
             #expect(throws: KernelCipherError.inputNotBlockMultiple(length: 12, blockSize: 8)) {
                 try des3.encrypt([UInt8](repeating: 0, count: 12), iv: [UInt8](repeating: 0, count: 8))
@@ -90,7 +90,7 @@ enum Conformance {
         }
 
         #expect(throws: KernelCipherError.algorithmNotFound("nosuch(aes)", engine: engine == .kernel ? .kernel : .software)) {
-            try Transform("nosuch(aes)", engine: engine)
+            try CipherTransform("nosuch(aes)", engine: engine)
         }
         let xts = try makeTransform("xts(aes)", engine, key: (0..<32).map { UInt8($0) })
         #expect(throws: KernelCipherError.inputTooShort(length: 15, minimum: 16)) {
@@ -121,7 +121,7 @@ enum Conformance {
         }
     }
 
-    static func randomKey(for tfm: Transform, using rng: inout some RandomNumberGenerator) -> [UInt8] {
+    static func randomKey(for tfm: CipherTransform, using rng: inout some RandomNumberGenerator) -> [UInt8] {
         let size = tfm.keySizes.randomElement(using: &rng)!
         return (0..<size).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }

@@ -45,7 +45,7 @@ enum RequestConformance {
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             for i in stride(from: t, to: requests, by: threads) {
                 let (data, iv) = inputs(i)
-                let request = Request(transform: tfm, input: data, iv: iv, context: i) { request, result in
+                let request = CipherRequest(transform: tfm, input: data, iv: iv, context: i) { request, result in
                     collector.record(request.context, result)
                 }
                 do {
@@ -69,7 +69,7 @@ enum RequestConformance {
 
     /// Without `.mayBacklog`, a full transform refuses with `.busy`; with it, requests wait, also past the limit.
     static func busyAndBacklog(_ engine: EnginePreference, _ mode: CompletionMode = .automatic) throws {
-        let options = Transform.Options(maxInFlight: 1, backlogLimit: 2, completionMode: mode)
+        let options = TransformOptions(maxInFlight: 1, backlogLimit: 2, completionMode: mode)
         let tfm = try Conformance.makeTransform("ctr(aes)", engine, key: [UInt8](repeating: 1, count: 16),
                                                 options: options)
         let gate = DispatchSemaphore(value: 0)
@@ -78,18 +78,18 @@ enum RequestConformance {
         let iv = [UInt8](repeating: 0, count: 16)
         // The first completion blocks its worker until released, so the transform stays full.
         let started = DispatchSemaphore(value: 0)
-        try Request(transform: tfm, input: big, iv: iv, context: 0) { r, result in
+        try CipherRequest(transform: tfm, input: big, iv: iv, context: 0) { r, result in
             started.signal(); gate.wait(); collector.record(r.context, result)
         }.encrypt()
         started.wait()
-        try Request(transform: tfm, input: big, iv: iv, context: 1) { r, res in collector.record(r.context, res) }.encrypt()
+        try CipherRequest(transform: tfm, input: big, iv: iv, context: 1) { r, res in collector.record(r.context, res) }.encrypt()
         #expect(throws: KernelCipherError.busy) {
-            try Request(transform: tfm, input: big, iv: iv, context: 2, flags: []) { _, _ in
+            try CipherRequest(transform: tfm, input: big, iv: iv, context: 2, flags: []) { _, _ in
                 Issue.record("a refused request must not complete")
             }.encrypt()
         }
-        try Request(transform: tfm, input: big, iv: iv, context: 3) { r, res in collector.record(r.context, res) }.encrypt()
-        let overLimit = try Request(transform: tfm, input: big, iv: iv, context: 4) { r, res in
+        try CipherRequest(transform: tfm, input: big, iv: iv, context: 3) { r, res in collector.record(r.context, res) }.encrypt()
+        let overLimit = try CipherRequest(transform: tfm, input: big, iv: iv, context: 4) { r, res in
             collector.record(r.context, res)
         }.encrypt()
         #expect(overLimit == .backlogged, "past the backlog limit a .mayBacklog request is accepted and reported")
@@ -107,11 +107,11 @@ enum RequestConformance {
         let gate = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
         let collector = Collector()
         let iv = [UInt8](repeating: 0, count: 16)
-        try Request(transform: tfm, input: [UInt8](repeating: 0, count: 64), iv: iv, context: 0) { r, res in
+        try CipherRequest(transform: tfm, input: [UInt8](repeating: 0, count: 64), iv: iv, context: 0) { r, res in
             started.signal(); gate.wait(); collector.record(r.context, res)
         }.encrypt()
         for i in 1...5 {
-            try Request(transform: tfm, input: [UInt8](repeating: 0, count: 64), iv: iv, context: i) { r, res in
+            try CipherRequest(transform: tfm, input: [UInt8](repeating: 0, count: 64), iv: iv, context: i) { r, res in
                 collector.record(r.context, res)
             }.encrypt()
         }
@@ -127,7 +127,7 @@ enum RequestConformance {
         }
         #expect(released.count == 5, "queued requests end with transformReleased")
         #expect(throws: KernelCipherError.transformReleased) {
-            try Request(transform: tfm, input: [UInt8](), iv: iv, context: 9) { _, _ in }.encrypt()
+            try CipherRequest(transform: tfm, input: [UInt8](), iv: iv, context: 9) { _, _ in }.encrypt()
         }
     }
 
@@ -141,13 +141,13 @@ enum RequestConformance {
         defer { buffer.deallocate() }
         buffer.copyBytes(from: plain)
         let collector = Collector()
-        try Request(transform: tfm, input: UnsafeRawBufferPointer(buffer), output: buffer, iv: iv, context: 1) {
+        try CipherRequest(transform: tfm, input: UnsafeRawBufferPointer(buffer), output: buffer, iv: iv, context: 1) {
             r, res in collector.record(r.context, res)
         }.encrypt()
         collector.wait(for: 1)
         #expect((try? collector.calls.withLock { $0[1]!.output }.get()) == [])
         #expect(Array(buffer) == expected)
-        #expect(Request(transform: tfm, input: [UInt8](), iv: iv, context: 0) { _, _ in }.transform === tfm)
+        #expect(CipherRequest(transform: tfm, input: [UInt8](), iv: iv, context: 0) { _, _ in }.transform === tfm)
     }
 
     /// async forms: inline and offloaded sizes agree with sync; cancellation before start ends with `.cancelled`.
@@ -188,7 +188,7 @@ enum RequestConformance {
                                                     options: .init(backlogLimit: requests, completionMode: mode))
             let collector = Collector()
             for i in 0..<requests / 3 {
-                try Request(transform: tfm, input: [UInt8](repeating: 1, count: 16), iv: [UInt8](repeating: 0, count: 16),
+                try CipherRequest(transform: tfm, input: [UInt8](repeating: 1, count: 16), iv: [UInt8](repeating: 0, count: 16),
                             context: i) { r, res in collector.record(r.context, res) }.encrypt()
             }
             collector.wait(for: requests / 3)

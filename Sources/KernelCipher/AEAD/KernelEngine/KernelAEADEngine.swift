@@ -11,14 +11,16 @@ internal import CKCAPI
 final class KernelAEADEngine: AEADEngine {
     let kind = EngineKind.kernel
     let properties: AEADProperties
-    private let transformSocket: LockedValue<AFALGTransformSocket?>
+    /// The transform socket, keying and op-socket accounting every kernel engine shares.
+    private let handle: KernelEngineSocket
     /// The request limit: what one `sendmsg` can queue and one `read` can return without blocking.
     let maximumRequest: (limit: Int, reason: String)?
 
     /// Binds `algorithm` and sets the tag size (`setsockopt(ALG_SET_AEAD_AUTHSIZE)` before any `accept`).
     init(algorithm: String, tagSize: Int?) throws(KernelCipherError) {
-        let socket = try AFALGTransformSocket.bound(type: .aead, name: algorithm)
-        let entry = Self.lookup(algorithm)
+        let handle = try KernelEngineSocket(type: .aead, algorithm: algorithm)
+        let socket = try handle.socket()
+        let entry = handle.entry
         let name = entry?.name ?? algorithm
         let layout = AEADAlgorithm.lookup(name)
         guard let ivSize = entry?.ivSize ?? layout?.ivSize,
@@ -32,7 +34,7 @@ final class KernelAEADEngine: AEADEngine {
         case .failure(let errno) where errno == .invalidArgument: throw .invalidTagLength(tag, allowed: allowed)
         case .failure(let errno): throw .kernel(operation: "setsockopt(ALG_SET_AEAD_AUTHSIZE)", errno: errno)
         }
-        self.transformSocket = LockedValue(socket)
+        self.handle = handle
         self.properties = AEADProperties(
             name: name, ivSize: ivSize, tagSize: tag, maximumTagSize: maxTag, keySizes: layout?.keySizes ?? [],
             driver: entry?.driver ?? name, layout: layout)
@@ -40,16 +42,6 @@ final class KernelAEADEngine: AEADEngine {
         self.maximumRequest = (limit,
             "algif_aead takes a whole request in one sendmsg and one read, within the socket buffers (net.core."
             + "wmem_default/rmem_default: \(limit) bytes)")
-    }
-
-    /// The highest-priority selectable aead entry named (or with driver) `algorithm` in /proc/crypto.
-    private static func lookup(_ algorithm: String) -> CryptoAlgorithmEntry? {
-        guard let table = try? ProcCrypto.read() else { return nil }
-        let matches = table.entries.filter {
-            $0.socketType == .aead && ($0.name == algorithm || $0.driver == algorithm)
-                && ($0.isSelectable || $0.driver == algorithm)
-        }
-        return matches.first { $0.driver == algorithm } ?? ProcCrypto.sortedByPriority(matches).first
     }
 
     /// Bytes an op socket queues (`af_alg_sndbuf`: `sk_sndbuf & PAGE_MASK`) and returns (`sk_rcvbuf`) without
@@ -65,50 +57,23 @@ final class KernelAEADEngine: AEADEngine {
         return max(page, min(w, r) & ~(page - 1))
     }
 
-    /// True when `bind(2)` of this aead name succeeds here.
-    static func isAvailable(_ algorithm: String) -> Bool {
-        guard AFALGAvailability.current.isAvailable,
-              case .success = AFALGBinding.check(type: .aead, name: algorithm) else { return false }
-        return true
-    }
-
     /// A driver may complete asynchronously, so only small async calls stay inline.
     let defaultAsyncInlineLimit = 16 << 10
 
-    func setKey(_ key: SecureBytes) throws(KernelCipherError) {
-        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
-        switch key.withUnsafeBytes({ tfm.setKey($0) }) {
-        case .success: key.wipe()
-        case .failure(let errno) where errno == .invalidArgument:
-            throw .invalidKeyLength(key.count, allowed: properties.keySizes)
-        case .failure(let errno): throw .kernel(operation: "setsockopt(ALG_SET_KEY)", errno: errno)
-        }
-    }
+    /// `ALG_SET_KEY`; the kernel holds the key afterwards and no Swift copy is kept.
+    func setKey(_ key: SecureBytes) throws(KernelCipherError) { try handle.setKey(key, keySizes: properties.keySizes) }
 
-    /// `setsockopt(ALG_SET_KEY_BY_KEY_SERIAL)`: keys the transform from a keyring key; no byte of it enters this
-    /// process (errnos mapped by `AFALGTransformSocket.setKey(_:algorithm:keySizes:)`).
-    func setKey(_ key: KernelKey, algorithm: String) throws(KernelCipherError) {
-        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
-        try tfm.setKey(key, algorithm: algorithm, keySizes: properties.keySizes).get()
-    }
+    /// `ALG_SET_KEY_BY_KEY_SERIAL`: the key never enters this process.
+    func setKey(_ key: KernelKey) throws(KernelCipherError) { try handle.setKey(key, keySizes: properties.keySizes) }
 
     func makeSlot() throws(KernelCipherError) -> any AEADSlot {
-        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
-        switch tfm.accept() {
-        case .success(let op):
-            return KernelAEADSlot(socket: op, ivSize: properties.ivSize, tagSize: properties.tagSize,
-                                  ivInAssociatedData: properties.layout?.ivInAssociatedData ?? false)
-        case .failure(let errno): throw .kernel(operation: "accept", errno: errno)
+        try handle.accept { op, lease in
+            KernelAEADSlot(socket: op, lease: lease, ivSize: properties.ivSize, tagSize: properties.tagSize,
+                           ivInAssociatedData: properties.layout?.ivInAssociatedData ?? false)
         }
     }
 
-    func release() {
-        let socket = transformSocket.withLock { socket -> AFALGTransformSocket? in
-            defer { socket = nil }
-            return socket
-        }
-        _ = socket
-    }
+    func release() { handle.release() }
 }
 
 /// One AF_ALG aead op socket. A request is one `sendmsg` of AAD ‖ input with `ALG_SET_OP`, `ALG_SET_IV` and
@@ -122,9 +87,12 @@ final class KernelAEADSlot: AEADSlot {
     private let tagSize: Int
     private let ivInAssociatedData: Bool
     private var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    /// Keeps the op socket counted as open on its transform until the slot goes.
+    private let lease: OpSocketLease?
 
-    init(socket: consuming AFALGSocket, ivSize: Int, tagSize: Int, ivInAssociatedData: Bool) {
+    init(socket: consuming AFALGSocket, lease: OpSocketLease? = nil, ivSize: Int, tagSize: Int, ivInAssociatedData: Bool) {
         self.socket = socket
+        self.lease = lease
         self.ivSize = ivSize
         self.tagSize = tagSize
         self.ivInAssociatedData = ivInAssociatedData
@@ -207,6 +175,6 @@ final class KernelAEADSlot: AEADSlot {
     }
 
     private func map(_ errno: Errno, _ operation: String) -> KernelCipherError {
-        errno == .noKey ? .keyNotSet : .kernel(operation: operation, errno: errno)
+        .opSocket(operation, errno)
     }
 }

@@ -6,8 +6,8 @@ final class SoftwareAEADEngine: AEADEngine {
     let kind = EngineKind.software
     let properties: AEADProperties
     let algorithm: AEADAlgorithm
-    private let key = LockedValue<SecureBytes?>(nil)
-    private let currentDriver: LockedValue<String>
+    /// The key new slots are keyed from and the EVP cipher it selects.
+    private let key: SoftwareKey
 
     /// Looks the name up in the AEAD table, checks the tag size and that the installed OpenSSL has the cipher.
     init(algorithm name: String, tagSize: Int?) throws(KernelCipherError) {
@@ -21,13 +21,13 @@ final class SoftwareAEADEngine: AEADEngine {
         self.properties = AEADProperties(
             name: name, ivSize: algorithm.ivSize, tagSize: tag, maximumTagSize: algorithm.maximumTagSize,
             keySizes: provided, driver: driver, layout: algorithm)
-        self.currentDriver = LockedValue(driver)
+        self.key = SoftwareKey(driver: driver)
     }
 
-    private static func driverName(_ evp: String) -> String { "openssl:\(evp.lowercased())" }
+    private static func driverName(_ evp: String) -> String { SoftwareKey.driverName(evp) }
 
     /// The EVP cipher for the key set last (before any key: for the smallest key length).
-    var driver: String { currentDriver.withLock { $0 } }
+    var driver: String { key.driver }
 
     /// EVP calls are pure CPU work: async calls up to 1 MiB stay inline.
     let defaultAsyncInlineLimit = 1 << 20
@@ -37,16 +37,14 @@ final class SoftwareAEADEngine: AEADEngine {
     /// Keys a throw-away slot first, so a refused key fails here; then stores it for new slots.
     func setKey(_ newKey: SecureBytes) throws(KernelCipherError) {
         _ = try EVPAEADSlot(algorithm: algorithm, tagSize: properties.tagSize, key: newKey)
-        key.withLock { $0 = newKey }
-        currentDriver.withLock { $0 = Self.driverName(algorithm.evpName(keyLength: newKey.count)) }
+        key.store(newKey, driver: Self.driverName(algorithm.evpName(keyLength: newKey.count)))
     }
 
     func makeSlot() throws(KernelCipherError) -> any AEADSlot {
-        guard let current = key.withLock({ $0 }) else { throw .keyNotSet }
-        return try EVPAEADSlot(algorithm: algorithm, tagSize: properties.tagSize, key: current)
+        try EVPAEADSlot(algorithm: algorithm, tagSize: properties.tagSize, key: try key.current())
     }
 
-    func release() { key.withLock { $0 = nil } }
+    func release() { key.release() }
 }
 
 /// One software AEAD slot: an encrypt and a decrypt `EVP_CIPHER_CTX` keyed at creation. CCM bakes the tag and

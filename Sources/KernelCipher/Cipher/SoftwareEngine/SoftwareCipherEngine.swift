@@ -7,9 +7,8 @@ final class SoftwareCipherEngine: CipherEngine {
     let kind = EngineKind.software
     let algorithm: SoftwareAlgorithm
     let properties: AlgorithmProperties
-    private let key = LockedValue<SecureBytes?>(nil)
-    /// `openssl:<EVP cipher>` for the key set last (before any key: for the smallest provided key length).
-    private let currentDriver: LockedValue<String>
+    /// The key new slots are keyed from and the EVP cipher it selects.
+    private let key: SoftwareKey
 
     /// Looks the kernel name up in the EVP mapping and checks the installed OpenSSL provides a cipher for it.
     init(algorithm name: String) throws(KernelCipherError) {
@@ -25,14 +24,14 @@ final class SoftwareCipherEngine: CipherEngine {
             name: name, ivSize: algorithm.ivSize, blockSize: algorithm.blockSize, keySizes: provided,
             requiresBlockMultiple: algorithm.requiresBlockMultiple, minimumInput: algorithm.minimumInput,
             driver: Self.driverName(evp), priority: nil)
-        self.currentDriver = LockedValue(Self.driverName(evp))
+        self.key = SoftwareKey(driver: Self.driverName(evp))
     }
 
     /// The driver name for an EVP cipher name: `openssl:aes-256-xts`.
-    private static func driverName(_ evp: String) -> String { "openssl:\(evp.lowercased())" }
+    private static func driverName(_ evp: String) -> String { SoftwareKey.driverName(evp) }
 
     /// The EVP cipher serving requests: it depends on the key length (`AES-128-XTS` vs `AES-256-XTS`).
-    var driver: String { currentDriver.withLock { $0 } }
+    var driver: String { key.driver }
 
     /// True when the software engine offers `name` with the installed OpenSSL.
     static func isAvailable(_ name: String) -> Bool {
@@ -48,28 +47,19 @@ final class SoftwareCipherEngine: CipherEngine {
     /// Its storage is zeroized when the last reference goes (`SecureBytes.deinit`).
     func setKey(_ newKey: SecureBytes) throws(KernelCipherError) {
         _ = try EVPSlot(algorithm: algorithm, key: newKey)
-        key.withLock { $0 = newKey }
-        currentDriver.withLock { $0 = Self.driverName(algorithm.evpName(algorithm.evpKeyLength(newKey.count))) }
-    }
-
-    /// A keyring key stays in the kernel: OpenSSL cannot use it (`KernelKey.readPayload()` is the explicit way).
-    func setKey(_ key: KernelKey) throws(KernelCipherError) {
-        throw .kernelKey(.requiresKernelEngine(reason: "the software engine cannot use \(key), which stays in the kernel"))
+        key.store(newKey, driver: Self.driverName(algorithm.evpName(algorithm.evpKeyLength(newKey.count))))
     }
 
     /// A slot keyed (both directions) from the current key; the slot keeps no reference to the key storage.
     func makeSlot() throws(KernelCipherError) -> any CipherSlot {
-        guard let current = key.withLock({ $0 }) else { throw .keyNotSet }
-        return try EVPSlot(algorithm: algorithm, key: current)
+        try EVPSlot(algorithm: algorithm, key: try key.current())
     }
 
     /// Whether the engine holds a key (tests: none may be left after release).
-    var hasKey: Bool { key.withLock { $0 != nil } }
+    var hasKey: Bool { key.isSet }
 
     /// Drops the key reference; the storage is zeroized once no slot creation still reads it.
-    func release() {
-        key.withLock { $0 = nil }
-    }
+    func release() { key.release() }
 }
 
 /// One op slot of the software engine: an encrypt and a decrypt EVP context, both keyed when the slot is made

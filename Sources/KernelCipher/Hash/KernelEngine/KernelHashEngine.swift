@@ -10,70 +10,35 @@ import Musl
 final class KernelHashEngine: HashEngine {
     let kind = EngineKind.kernel
     let facts: HashFacts
-    /// The transform socket; nil once released.
-    private let transformSocket: LockedValue<AFALGTransformSocket?>
+    /// The transform socket, keying and op-socket accounting every kernel engine shares.
+    private let handle: KernelEngineSocket
 
     init(algorithm: String) throws(KernelCipherError) {
-        let socket = try AFALGTransformSocket.bound(type: .hash, name: algorithm)
-        guard let entry = Self.lookup(algorithm), let digestSize = entry.digestSize, digestSize > 0 else {
+        let handle = try KernelEngineSocket(type: .hash, algorithm: algorithm)
+        guard let entry = handle.entry, let digestSize = entry.digestSize, digestSize > 0 else {
             throw .algorithmNotFound(algorithm, engine: .kernel)
         }
         let name = entry.name ?? algorithm
-        transformSocket = LockedValue(socket)
+        self.handle = handle
         facts = HashFacts(
             digestSize: digestSize, blockSize: entry.blockSize ?? 1, isKeyed: HashFacts.isKeyedName(name),
             keySizes: HashFacts.keySizes(for: name), driver: entry.driver ?? name)
     }
 
-    /// The highest-priority selectable hash entry in /proc/crypto named `algorithm` (or its driver), read after
-    /// `bind`, which instantiates templates such as `hmac(sha256)`.
-    private static func lookup(_ algorithm: String) -> CryptoAlgorithmEntry? {
-        guard let table = try? ProcCrypto.read() else { return nil }
-        let matches = table.entries.filter {
-            $0.socketType == .hash && ($0.name == algorithm || $0.driver == algorithm)
-                && ($0.isSelectable || $0.driver == algorithm)
-        }
-        return matches.first { $0.driver == algorithm } ?? ProcCrypto.sortedByPriority(matches).first
-    }
-
-    /// True when `bind(2)` of this hash name succeeds here (this may autoload kernel modules).
-    static func isAvailable(_ algorithm: String) -> Bool {
-        guard AFALGAvailability.current.isAvailable,
-              case .success = AFALGBinding.check(type: .hash, name: algorithm) else { return false }
-        return true
-    }
-
     /// `setsockopt(ALG_SET_KEY)`; the kernel keeps the key, the Swift copy is wiped.
-    func setKey(_ key: SecureBytes) throws(KernelCipherError) {
-        defer { key.wipe() }
-        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
-        switch key.withUnsafeBytes({ tfm.setKey($0) }) {
-        case .success: return
-        case .failure(let errno) where errno == .invalidArgument:
-            throw .invalidKeyLength(key.count, allowed: facts.keySizes ?? [])
-        case .failure(let errno):
-            throw .kernel(operation: "setsockopt(ALG_SET_KEY)", errno: errno)
-        }
-    }
+    func setKey(_ key: SecureBytes) throws(KernelCipherError) { try handle.setKey(key, keySizes: facts.keySizes ?? []) }
 
     /// `setsockopt(ALG_SET_KEY_BY_KEY_SERIAL)`: keys the transform from a keyring key; no byte of it enters this
-    /// process (errnos mapped by `AFALGTransformSocket.setKey(_:algorithm:keySizes:)`).
-    func setKey(_ key: KernelKey, algorithm: String) throws(KernelCipherError) {
-        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
-        try tfm.setKey(key, algorithm: algorithm, keySizes: facts.keySizes ?? []).get()
-    }
+    /// process.
+    func setKey(_ key: KernelKey) throws(KernelCipherError) { try handle.setKey(key, keySizes: facts.keySizes ?? []) }
 
     /// `accept4` on the transform socket: a fresh op socket. On a keyed algorithm without a key the kernel still
     /// accepts (accept_nokey) and the first send or read fails with ENOKEY, reported as `.keyNotSet`.
     func makeState() throws(KernelCipherError) -> any HashState {
-        guard let tfm = transformSocket.withLock({ $0 }) else { throw .transformReleased }
-        switch tfm.accept() {
-        case .success(let socket): return KernelHashState(socket, digestSize: facts.digestSize)
-        case .failure(let errno): throw .kernel(operation: "accept", errno: errno)
-        }
+        try handle.accept { socket, lease in KernelHashState(socket, lease: lease, digestSize: facts.digestSize) }
     }
 
-    func release() { transformSocket.withLock { $0 = nil } }
+    func release() { handle.release() }
 }
 
 /// One algif_hash op socket: a streaming hash state in the kernel.
@@ -82,9 +47,12 @@ final class KernelHashState: HashState {
     static let chunk = 64 << 10
     private let socket: AFALGSocket
     private let digestSize: Int
+    /// Keeps the op socket counted as open on its transform until the state goes (a clone has its own).
+    private let lease: OpSocketLease?
 
-    init(_ socket: consuming AFALGSocket, digestSize: Int) {
+    init(_ socket: consuming AFALGSocket, lease: OpSocketLease?, digestSize: Int) {
         self.socket = socket
+        self.lease = lease
         self.digestSize = digestSize
     }
 
@@ -113,7 +81,7 @@ final class KernelHashState: HashState {
                                           more: !last || end < data.count)
             } catch {
                 // An op socket accepted before any key (the kernel's accept_nokey) refuses data with ENOKEY.
-                throw error.rawValue == ENOKEY ? .keyNotSet : .kernel(operation: "sendmsg", errno: error)
+                throw .opSocket("sendmsg", error)
             }
         }
     }
@@ -122,14 +90,14 @@ final class KernelHashState: HashState {
     func finish(into output: UnsafeMutableRawBufferPointer) throws(KernelCipherError) {
         let count: Int
         do throws(Errno) { count = try socket.receive(into: output) } catch {
-            throw error.rawValue == ENOKEY ? .keyNotSet : .kernel(operation: "read", errno: error)
+            throw .opSocket("read", error)
         }
         guard count == digestSize else { throw .kernel(operation: "read (\(count) of \(digestSize) bytes)", errno: Errno(rawValue: EIO)) }
     }
 
     /// `accept4` on the op socket: the kernel exports this state and imports it into a new op socket.
     func copy() throws(KernelCipherError) -> any HashState {
-        do throws(Errno) { return KernelHashState(try socket.accept(), digestSize: digestSize) } catch {
+        do throws(Errno) { return KernelHashState(try socket.accept(), lease: lease?.another(), digestSize: digestSize) } catch {
             throw .kernel(operation: "accept (clone)", errno: error)
         }
     }

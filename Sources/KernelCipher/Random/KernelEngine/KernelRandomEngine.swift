@@ -24,23 +24,21 @@ final class KernelRandomEngine: RandomEngine {
     let driver: String
     let seedSize: Int
     private let algorithm: String
-    /// The transform socket (nil once released) and the op socket reads go through (made on first use).
+    /// The transform socket every kernel engine shares (bind, accept, release).
+    private let handle: KernelEngineSocket
+    /// The op socket reads go through (made on first use, closed before a re-seed); nil once released.
     private let state: LockedValue<State>
-    private struct State { var transform: AFALGTransformSocket?; var op: RandomOpSocket? }
+    private struct State { var released = false; var op: RandomOpSocket? }
 
     /// `socket` + `bind(rng, algorithm)`, then the first seeding (see the type's note).
     init(algorithm: String) throws(KernelCipherError) {
-        let transform = try AFALGTransformSocket.bound(type: .rng, name: algorithm)
-        let table = try? ProcCrypto.read()
-        let entries = (table?.entries ?? []).filter {
-            $0.socketType == .rng && ($0.name == algorithm || $0.driver == algorithm)
-        }
-        let entry = entries.first { $0.driver == algorithm }
-            ?? ProcCrypto.sortedByPriority(entries.filter(\.isSelectable)).first
+        let handle = try KernelEngineSocket(type: .rng, algorithm: algorithm)
+        let entry = handle.entry
+        self.handle = handle
         self.algorithm = algorithm
         self.driver = entry?.driver ?? algorithm
         self.seedSize = entry?.seedSize ?? 0
-        self.state = LockedValue(State(transform: transform))
+        self.state = LockedValue(State())
         var initial = [UInt8](repeating: 0, count: seedSize)
         defer { initial.withUnsafeMutableBytes { cleanse($0) } }
         let seeded = initial.withUnsafeMutableBytes { bytes in
@@ -52,17 +50,11 @@ final class KernelRandomEngine: RandomEngine {
         try seeded.get()
     }
 
-    /// True when `bind(2)` of this rng name succeeds here (this may autoload kernel modules).
-    static func isAvailable(_ algorithm: String) -> Bool {
-        guard AFALGAvailability.current.isAvailable,
-              case .success = AFALGBinding.check(type: .rng, name: algorithm) else { return false }
-        return true
-    }
-
     /// `setsockopt(tfm, SOL_ALG, ALG_SET_KEY, seed, len)` (`crypto_rng_reset`), after closing the op socket.
     func seed(_ seed: UnsafeRawBufferPointer) throws(KernelCipherError) {
         try state.withLock { (s) throws(KernelCipherError) in
-            guard let transform = s.transform else { throw .transformReleased }
+            if s.released { throw .transformReleased }
+            let transform = try handle.socket()
             s.op = nil  // ALG_SET_KEY is EBUSY while an op socket of the transform is open
             // A zero-length seed still needs a non-NULL pointer for a uniform call; nothing is read from it.
             var none: UInt8 = 0
@@ -84,7 +76,8 @@ final class KernelRandomEngine: RandomEngine {
     /// `CAP_SYS_ADMIN`; the entropy is used by the next `seed`.
     func setEntropy(_ entropy: UnsafeRawBufferPointer) throws(KernelCipherError) {
         try state.withLock { (s) throws(KernelCipherError) in
-            guard let transform = s.transform else { throw .transformReleased }
+            if s.released { throw .transformReleased }
+            let transform = try handle.socket()
             s.op = nil
             if case .failure(let errno) = transform.setOption(.drbgEntropy, value: entropy) {
                 throw .kernel(operation: "setsockopt(ALG_SET_DRBG_ENTROPY)", errno: errno)
@@ -95,15 +88,12 @@ final class KernelRandomEngine: RandomEngine {
     /// `read(op, buffer, ≤ 128)` until `buffer` is full, on the transform's op socket (`accept(2)`ed on first use).
     func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(KernelCipherError) {
         try state.withLock { (s) throws(KernelCipherError) in
-            guard let transform = s.transform else { throw .transformReleased }
+            if s.released { throw .transformReleased }
             let op: RandomOpSocket
             if let existing = s.op {
                 op = existing
             } else {
-                switch transform.accept() {
-                case .success(let socket): op = RandomOpSocket(socket)
-                case .failure(let errno): throw .kernel(operation: "accept", errno: errno)
-                }
+                op = try handle.accept { socket, lease in RandomOpSocket(socket, lease: lease) }
                 s.op = op
             }
             var offset = 0
@@ -122,10 +112,11 @@ final class KernelRandomEngine: RandomEngine {
 
     /// Closes the op socket and drops the transform socket; waits for a fill in progress.
     func release() {
-        let closing = state.withLock { s -> (AFALGTransformSocket?, RandomOpSocket?) in
-            defer { s.transform = nil; s.op = nil }
-            return (s.transform, s.op)
+        let closing = state.withLock { s -> RandomOpSocket? in
+            defer { s.released = true; s.op = nil }
+            return s.op
         }
+        handle.release()
         _ = closing  // closed here, outside the lock
     }
 
@@ -145,6 +136,11 @@ final class KernelRandomEngine: RandomEngine {
 /// An algif_rng op socket, owned (closed when the last reference goes).
 final class RandomOpSocket: Sendable {
     let socket: AFALGSocket
+    /// Keeps the op socket counted as open on its transform.
+    private let lease: OpSocketLease
     /// Takes ownership of `socket`.
-    init(_ socket: consuming AFALGSocket) { self.socket = socket }
+    init(_ socket: consuming AFALGSocket, lease: OpSocketLease) {
+        self.socket = socket
+        self.lease = lease
+    }
 }

@@ -20,11 +20,11 @@ struct AFALGEngineTests {
 
     @Test func automaticPicksKernel() throws {
         try requireAFALG()
-        let tfm = try Transform("cbc(aes)")
+        let tfm = try CipherTransform("cbc(aes)")
         #expect(tfm.engine == .kernel)
         #expect(tfm.properties.priority != nil)
-        #expect(Transform.isAvailable("cbc(aes)", engine: .kernel))
-        #expect(!Transform.isAvailable("cbc(nosuch)", engine: .kernel))
+        #expect(CipherTransform.isAvailable("cbc(aes)", engine: .kernel))
+        #expect(!CipherTransform.isAvailable("cbc(nosuch)", engine: .kernel))
     }
 
     @Test func keyCopyIsZeroizedOnceTheKernelHasIt() throws {
@@ -64,7 +64,7 @@ struct AFALGRequestTests {
         try requireAFALG()
         let probe = AIOProbe.run()
         print("AFALG-AIO probe: \(probe)")
-        let tfm = try Transform("cbc(aes)", engine: .kernel)
+        let tfm = try CipherTransform("cbc(aes)", engine: .kernel)
         // Linux 7.2 removed socket AIO: io_submit is accepted there but synchronous, so threads are picked.
         let aioUseful = probe.accepted && AIOProbe.kernelHasSocketAIO(release: KernelRelease.current)
         #expect(tfm.completionMode == (aioUseful ? .aio : .threads), "\(AIOProbe.automaticCompletion)")
@@ -84,7 +84,7 @@ struct AFALGRequestTests {
         guard KernelExpectation.asyncDriversReachable else {
             #expect(!AIOProbe.run(algorithm: driver, attempts: 1).accepted)
             do {
-                _ = try Transform(driver, engine: .kernel)
+                _ = try CipherTransform(driver, engine: .kernel)
                 Issue.record("\(driver) bound on \(KernelRelease.current)")
             } catch {
                 // Not found; under af_alg_restrict=1 it may read as refused (not on the allowlist either).
@@ -111,7 +111,7 @@ struct AFALGRequestTests {
         let count = 2_000
         for i in 0..<count {
             let data = [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 16 * (1 + i % 64))
-            try Request(transform: tfm, input: data, iv: [UInt8](repeating: UInt8(i % 251), count: 16), context: i) {
+            try CipherRequest(transform: tfm, input: data, iv: [UInt8](repeating: UInt8(i % 251), count: 16), context: i) {
                 request, result in
                 order.withLock { $0.append(request.context) }
                 collector.record(request.context, result)
@@ -141,16 +141,16 @@ struct AFALGDifferentialTests {
     @Test(arguments: algorithms)
     func kernelMatchesSoftware(algorithm: String) throws {
         try requireAFALG()
-        guard Transform.isAvailable(algorithm, engine: .software) else {
+        guard CipherTransform.isAvailable(algorithm, engine: .software) else {
             Issue.record("software engine lacks \(algorithm)"); return
         }
-        guard Transform.isAvailable(algorithm, engine: .kernel) else {
+        guard CipherTransform.isAvailable(algorithm, engine: .kernel) else {
             // Reported, not silently skipped: the count of compared algorithms is printed below.
             print("AFALG-DIFF \(algorithm): kernel does not offer it here")
             return
         }
-        let kernel = try Transform(algorithm, engine: .kernel)
-        let software = try Transform(algorithm, engine: .software)
+        let kernel = try CipherTransform(algorithm, engine: .kernel)
+        let software = try CipherTransform(algorithm, engine: .software)
         var rng = SystemRandomNumberGenerator()
         let sizes = Set(kernel.keySizes).intersection(software.keySizes).sorted()
         try #require(!sizes.isEmpty)
@@ -177,7 +177,7 @@ struct AFALGDifferentialTests {
     }
 
     /// OpenSSL refuses XTS keys with equal halves; such random keys are skipped, not compared.
-    static func rejects(_ software: Transform, _ key: [UInt8]) -> Bool {
+    static func rejects(_ software: CipherTransform, _ key: [UInt8]) -> Bool {
         do { try software.setKey(key); return false } catch { return true }
     }
 
@@ -185,8 +185,8 @@ struct AFALGDifferentialTests {
     @Test(arguments: ["ecb(aes)", "cbc(aes)", "ctr(aes)"])
     func thousandsOfRandomCases(algorithm: String) throws {
         try requireAFALG()
-        let kernel = try Transform(algorithm, engine: .kernel)
-        let software = try Transform(algorithm, engine: .software)
+        let kernel = try CipherTransform(algorithm, engine: .kernel)
+        let software = try CipherTransform(algorithm, engine: .software)
         var rng = SystemRandomNumberGenerator()
         let cases = 1_500
         for i in 0..<cases {

@@ -38,7 +38,7 @@ struct AFALGLifetimeTests {
                 failures.append("round \(round): setKey: \(error)")
                 continue
             }
-            try Request(transform: tfm, input: Self.plain, iv: Self.iv, context: round) { _, result in
+            try CipherRequest(transform: tfm, input: Self.plain, iv: Self.iv, context: round) { _, result in
                 outputs.withLock { $0 = try? result.get() }
                 done.signal()
                 sched_yield()
@@ -101,7 +101,7 @@ struct AFALGLifetimeTests {
     }
 
     /// One thread's loop for `releaseWhileInUse` until the transform is released; returns what went wrong, if anything.
-    static func hammer(_ tfm: Transform, role: Int, progress: borrowing Atomic<Int>) -> String? {
+    static func hammer(_ tfm: CipherTransform, role: Int, progress: borrowing Atomic<Int>) -> String? {
         let done = DispatchSemaphore(value: 0)
         let outcome = Mutex<KernelCipherError?>(nil)
         var i = 0
@@ -111,7 +111,7 @@ struct AFALGLifetimeTests {
                 case 0: try tfm.setKey(keys[i % 2])
                 case 1: _ = try tfm.encrypt(plain, iv: iv)
                 case 2:
-                    try Request(transform: tfm, input: plain, iv: iv, context: i) { _, result in
+                    try CipherRequest(transform: tfm, input: plain, iv: iv, context: i) { _, result in
                         if case .failure(let error) = result { outcome.withLock { $0 = error } }
                         done.signal()
                     }.encrypt()
@@ -160,7 +160,7 @@ struct AFALGLifetimeTests {
             for i in 0..<8 {
                 let input = [UInt8](repeating: UInt8(i), count: i == 0 ? size : 4096)
                 do throws(KernelCipherError) {
-                    try Request(transform: tfm, input: input, iv: Self.iv, context: i) { request, result in
+                    try CipherRequest(transform: tfm, input: input, iv: Self.iv, context: i) { request, result in
                         if request.context == 0 { tfm.release() }
                         collector.record(request.context, result)
                     }.encrypt()
@@ -229,10 +229,10 @@ struct AFALGLifetimeTests {
             defer { output.deallocate() }
             let collector = RequestConformance.Collector()
             for attempt in 0..<4 {
-                try Request(transform: tfm, input: input, output: output, iv: Self.iv, context: 2 * attempt) {
+                try CipherRequest(transform: tfm, input: input, output: output, iv: Self.iv, context: 2 * attempt) {
                     request, result in collector.record(request.context, result)
                 }.encrypt()
-                try Request(transform: tfm, input: Self.plain, iv: Self.iv, context: 2 * attempt + 1) {
+                try CipherRequest(transform: tfm, input: Self.plain, iv: Self.iv, context: 2 * attempt + 1) {
                     request, result in collector.record(request.context, result)
                 }.encrypt()
                 collector.wait(for: 2, timeout: 60)

@@ -16,15 +16,15 @@ struct SoftwareEngineTests {
 
     @Test(.enabled(if: !AFALGAvailability.current.isAvailable, "AF_ALG present: the kernel suites cover selection"))
     func automaticPicksSoftwareWhereKernelUnusable() throws {
-        let tfm = try Transform("cbc(aes)")
+        let tfm = try CipherTransform("cbc(aes)")
         #expect(tfm.engine == .software)
         #expect(tfm.selection.reason.contains("EAFNOSUPPORT"))
         #expect(throws: KernelCipherError.afAlgUnavailable(AFALGAvailability.current)) {
-            try Transform("cbc(aes)", engine: .kernel)
+            try CipherTransform("cbc(aes)", engine: .kernel)
         }
-        #expect(!Transform.isAvailable("cbc(aes)", engine: .kernel))
-        #expect(Transform.isAvailable("cbc(aes)", engine: .software))
-        #expect(!Transform.isAvailable("cbc(nosuch)", engine: .software))
+        #expect(!CipherTransform.isAvailable("cbc(aes)", engine: .kernel))
+        #expect(CipherTransform.isAvailable("cbc(aes)", engine: .software))
+        #expect(!CipherTransform.isAvailable("cbc(nosuch)", engine: .software))
     }
 
     @Test func ctsIsCBCCS3() throws {
@@ -45,7 +45,7 @@ struct SoftwareEngineTests {
     }
 
     @Test func xtsRefusesEqualHalvesAndOversizedUnits() throws {
-        let tfm = try Transform("xts(aes)", engine: .software)
+        let tfm = try CipherTransform("xts(aes)", engine: .software)
         #expect(throws: KernelCipherError.keyRejected(reason: "the two XTS key halves are equal")) {
             try tfm.setKey([UInt8](repeating: 9, count: 32))
         }

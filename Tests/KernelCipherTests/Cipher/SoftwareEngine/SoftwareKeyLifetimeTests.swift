@@ -18,7 +18,7 @@ struct SoftwareRekeyReleaseTests {
     @Test func setKeyRacingReleaseLeavesNoKey() throws {
         var leftBehind = 0
         for round in 0..<20000 {
-            let tfm = try Transform("cbc(aes)", engine: .software)
+            let tfm = try CipherTransform("cbc(aes)", engine: .software)
             let key = [UInt8](repeating: UInt8(truncatingIfNeeded: round), count: 16)
             DispatchQueue.concurrentPerform(iterations: 2) { i in
                 if i == 0 { _ = try? tfm.setKey(key) } else { tfm.release() }

@@ -1,4 +1,4 @@
-extension Transform {
+extension CipherTransform {
     /// How a message split into several requests on this transform continues (see ``IVChaining``): the catalog's
     /// rule for `algorithm` (for a template over a cipher outside the table, e.g. `cbc(serpent)`, the template's
     /// rule), or `.wholeMessage` when the name is a driver name (`cbc-aes-aesni`) or unknown, or the engine's IV

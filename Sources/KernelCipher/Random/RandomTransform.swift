@@ -16,7 +16,7 @@ import Synchronization
 /// kernels built with `CONFIG_CRYPTO_USER_API_RNG_CAVP` (not Debian's).
 ///
 /// Thread-safe: concurrent calls are serialized per generator (the kernel's DRBG serializes them anyway).
-public final class RandomGenerator: Sendable {
+public final class RandomTransform: Sendable {
     /// The name asked for, e.g. `stdrng`.
     public let algorithm: String
     /// The engine serving this generator, and why it was chosen.
@@ -26,17 +26,26 @@ public final class RandomGenerator: Sendable {
     public let seedSize: Int
     /// Largest count one `generate(count:)` call returns (4 GiB); `fill(_:)` takes any buffer.
     public static let maximumCount = 1 << 32
-    /// `async` counts up to this many bytes run inline on the calling task; larger ones on a worker thread.
-    static let asyncInlineLimit = 4 << 10
+    /// How the generator handles requests (shared by every family; random requests complete on worker threads).
+    public typealias Options = TransformOptions
+    /// The options the generator was made with.
+    public let options: Options
+    /// `async` counts up to this many bytes run inline on the calling task (default 4 KiB); larger ones on a worker.
+    public let asyncInlineLimit: Int
 
     private let randomEngine: any RandomEngine
     /// The worker that runs large `async` requests (one thread, made on first use).
     private let worker: WorkerQueue<Int, [UInt8]>
-    private let released = Atomic<Bool>(false)
+    /// Release and the per-request gate, as every family's (a generator needs no key: it seeds itself).
+    private let lifecycle = TransformLifecycle(needsKey: false)
 
     /// Makes a generator (`crypto_alloc_rng`) on the engine `engine` asks for (`.automatic`: the kernel's when the
     /// name binds through AF_ALG, else the software twin with the kernel's reason in `selection`).
-    public init(_ algorithm: String = "stdrng", engine: EnginePreference = .automatic) throws(KernelCipherError) {
+    public init(
+        _ algorithm: String = "stdrng", engine: EnginePreference = .automatic, options: Options = Options()
+    ) throws(KernelCipherError) {
+        let options = try options.validated()
+        _ = try options.threadsOnly("random number")
         let (randomEngine, selection) = try EngineSelector.choose(
             algorithm, preference: engine,
             kernel: { () throws(KernelCipherError) -> any RandomEngine in try KernelRandomEngine(algorithm: algorithm) },
@@ -47,9 +56,11 @@ public final class RandomGenerator: Sendable {
         self.selection = selection
         self.randomEngine = randomEngine
         self.seedSize = randomEngine.seedSize
-        worker = WorkerQueue(maxInFlight: 1, backlogLimit: Int.max) { [randomEngine] job in
+        self.options = options
+        self.asyncInlineLimit = options.asyncInlineLimit ?? 4 << 10
+        worker = WorkerQueue(maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit) { [randomEngine] job in
             job.finish(Result { () throws(KernelCipherError) -> [UInt8] in
-                try RandomGenerator.generate(count: job.work, on: randomEngine)
+                try RandomTransform.generate(count: job.work, on: randomEngine)
             })
         }
     }
@@ -97,7 +108,7 @@ public final class RandomGenerator: Sendable {
     public func generate(count: Int) async throws(KernelCipherError) -> [UInt8] {
         if Task.isCancelled { throw .cancelled }
         try checkLive()
-        if count <= Self.asyncInlineLimit { return try Self.generate(count: count, on: randomEngine) }
+        if count <= asyncInlineLimit { return try Self.generate(count: count, on: randomEngine) }
         try Self.validate(count)
         let job = Job<Int, [UInt8]>(count, completion: nil)
         return try await job.result { (job) throws(KernelCipherError) in _ = try worker.submit(job, mayBacklog: true) }
@@ -106,25 +117,23 @@ public final class RandomGenerator: Sendable {
     /// Releases the generator (`crypto_free_rng`): queued requests fail with `.transformReleased`, as do later
     /// calls. Idempotent.
     public func release() {
-        guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        guard lifecycle.markReleased() else { return }
         worker.release()
         randomEngine.release()
     }
 
     /// Whether `release()` has run.
-    public var isReleased: Bool { released.load(ordering: .acquiring) }
+    public var isReleased: Bool { lifecycle.isReleased }
 
     /// Whether `engine` offers `algorithm` here (kernel: the rng name binds through AF_ALG; software: `stdrng`).
     public static func isAvailable(_ algorithm: String, engine: EngineKind) -> Bool {
         switch engine {
-        case .kernel: return KernelRandomEngine.isAvailable(algorithm)
+        case .kernel: return KernelEngineSocket.isAvailable(algorithm, type: .rng)
         case .software: return SoftwareRandomEngine.isAvailable(algorithm)
         }
     }
 
-    private func checkLive() throws(KernelCipherError) {
-        if released.load(ordering: .acquiring) { throw .transformReleased }
-    }
+    private func checkLive() throws(KernelCipherError) { try lifecycle.check() }
 
     private static func validate(_ count: Int) throws(KernelCipherError) {
         if count < 0 { throw .inputTooShort(length: count, minimum: 0) }
@@ -140,3 +149,7 @@ public final class RandomGenerator: Sendable {
         return try makeBytes(count: count) { (buffer) throws(KernelCipherError) in try engine.fill(buffer) }
     }
 }
+
+/// The random generator's former name.
+@available(*, deprecated, renamed: "RandomTransform")
+public typealias RandomGenerator = RandomTransform

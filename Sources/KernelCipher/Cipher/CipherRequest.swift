@@ -4,14 +4,6 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// A caller-owned buffer the request reads from or writes into; it must stay valid until the completion runs.
-public struct UnsafeRequestBuffer: @unchecked Sendable {
-    /// The memory.
-    public let bytes: UnsafeMutableRawBufferPointer
-    /// Wraps caller-owned memory.
-    public init(_ bytes: UnsafeMutableRawBufferPointer) { self.bytes = bytes }
-}
-
 /// One cipher request on a transform (the kernel's `struct skcipher_request`): input, optional caller-supplied
 /// output buffer, IV, an opaque caller context and a completion callback.
 ///
@@ -33,12 +25,12 @@ public struct UnsafeRequestBuffer: @unchecked Sendable {
 ///   finished the previous one.
 ///
 /// Keep completions short: they hold up the requests behind them.
-public struct Request<Context: Sendable>: Sendable {
+public struct CipherRequest<Context: Sendable>: Sendable {
     /// Completion callback: the finished request and its output (empty when written into a caller buffer).
-    public typealias Completion = @Sendable (Request<Context>, Result<[UInt8], KernelCipherError>) -> Void
+    public typealias Completion = @Sendable (CipherRequest<Context>, Result<[UInt8], KernelCipherError>) -> Void
 
     /// The transform this request runs on (`crypto_skcipher_reqtfm`).
-    public let transform: Transform
+    public let transform: CipherTransform
     /// The IV for this request (`skcipher_request_set_crypt`'s iv); its length must equal `transform.ivSize`.
     public var iv: [UInt8]
     /// The caller's context, handed back with the completion (`skcipher_request_set_callback`'s data).
@@ -52,7 +44,7 @@ public struct Request<Context: Sendable>: Sendable {
 
     /// A request whose output the transform allocates (`skcipher_request_alloc` + `_set_crypt` + `_set_callback`).
     public init(
-        transform: Transform, input: some ContiguousBytes & Sendable, iv: some ContiguousBytes = [UInt8](),
+        transform: CipherTransform, input: some ContiguousBytes & Sendable, iv: some ContiguousBytes = [UInt8](),
         context: Context, flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
     ) {
         self.transform = transform
@@ -66,7 +58,7 @@ public struct Request<Context: Sendable>: Sendable {
     /// A request over caller-owned memory: reads `input` and writes `input.count` bytes into `output`
     /// without copying either; both must stay valid until the completion runs. `output` may equal `input`.
     public init(
-        transform: Transform, input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
+        transform: CipherTransform, input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
         iv: some ContiguousBytes = [UInt8](), context: Context, flags: RequestFlags = [.mayBacklog],
         completion: @escaping Completion
     ) {
@@ -91,9 +83,12 @@ public struct Request<Context: Sendable>: Sendable {
     /// Validates the request and queues it on its transform, its completion bound to this request.
     private func submit(_ operation: CipherOperation) throws(KernelCipherError) -> RequestStatus {
         try transform.validate(ivCount: iv.count, inputCount: input.count, outputCount: input.outputCount)
-        let job = CipherJob(CipherWork(operation: operation, iv: iv, buffers: input)) { [self] result in
-            completion(self, result)
+        return try transform.core.submit(CipherWork(operation: operation, iv: iv, buffers: input), flags: flags) {
+            [self] result in completion(self, result)
         }
-        return try transform.requests.submit(job, mayBacklog: flags.contains(.mayBacklog))
     }
 }
+
+/// The skcipher request's former name.
+@available(*, deprecated, renamed: "CipherRequest")
+public typealias Request<Context: Sendable> = CipherRequest<Context>

@@ -7,38 +7,14 @@ import Synchronization
 
 /// A keyed cipher instance serving many requests (the kernel's `struct crypto_skcipher`, formerly
 /// `crypto_ablkcipher`). Thread-safe: any thread may submit; many requests run in parallel.
-public final class Transform: Sendable {
-    /// Tuning for a transform's request handling.
-    public struct Options: Sendable, Hashable {
-        /// Requests running at once (op sockets / EVP contexts, one worker thread each).
-        public var maxInFlight: Int
-        /// Requests that may wait beyond those in flight before a `.mayBacklog` request is reported `.backlogged`
-        /// (still accepted, never refused: see `RequestFlags.mayBacklog`). A request without `.mayBacklog` fails
-        /// with `.busy` as soon as every op slot is taken.
-        public var backlogLimit: Int
-        /// `async` calls with inputs up to this many bytes run inline on the calling task (no thread hop);
-        /// nil picks the engine's default: 1 MiB for the software engine (pure CPU work, ≤ about 1 ms), 16 KiB for
-        /// the kernel engine (a driver may complete asynchronously, so a read can wait).
-        public var asyncInlineLimit: Int?
-        /// How the kernel engine learns that a request finished (ignored by the software engine).
-        public var completionMode: CompletionMode
-
-        /// Defaults: 2 × CPUs in flight (4…16), 4096 backlog, the engine's inline limit, automatic completion mode.
-        public init(
-            maxInFlight: Int = min(16, max(4, 2 * System.cpuCount)), backlogLimit: Int = 4096,
-            asyncInlineLimit: Int? = nil, completionMode: CompletionMode = .automatic
-        ) {
-            self.maxInFlight = maxInFlight
-            self.backlogLimit = backlogLimit
-            self.asyncInlineLimit = asyncInlineLimit
-            self.completionMode = completionMode
-        }
-    }
+public final class CipherTransform: Sendable {
+    /// How the transform handles requests (shared by every family; `completionMode` chooses AIO or threads here).
+    public typealias Options = TransformOptions
 
     /// The kernel algorithm name, e.g. `cbc(aes)`.
-    public let algorithm: String
+    public var algorithm: String { core.algorithm }
     /// Which engine serves this transform and why.
-    public let selection: EngineSelection
+    public var selection: EngineSelection { core.selection }
     /// IV size, block size, key sizes and driver of the bound algorithm (`driver` as `Transform.driver` now).
     public var properties: AlgorithmProperties {
         var current = facts
@@ -48,7 +24,7 @@ public final class Transform: Sendable {
     /// The options the transform was allocated with.
     public let options: Options
     /// `async` inputs up to this many bytes run inline: `options.asyncInlineLimit` or the engine's default.
-    public let asyncInlineLimit: Int
+    public var asyncInlineLimit: Int { core.asyncInlineLimit }
 
     /// The engine serving this transform.
     let cipherEngine: any CipherEngine
@@ -56,10 +32,8 @@ public final class Transform: Sendable {
     private let facts: AlgorithmProperties
     /// `cipherEngine.maximumInput`'s limit (Int.max when none), read once so `validate` makes no existential call.
     private let inputLimit: Int
-    let slots: CipherSlotPool
-    let requests: CipherDispatcher
-    /// Key, release and the per-request gate (one atomic load per request).
-    let lifecycle = TransformLifecycle()
+    /// Engine, lifecycle, slots and request queue: the runtime every family shares.
+    let core: TransformCore<any CipherSlot, CipherWork, [UInt8]>
     /// `blockSize - 1` when inputs must be whole blocks of a power-of-two size (a mask instead of a division).
     private let blockMask: Int
 
@@ -68,33 +42,46 @@ public final class Transform: Sendable {
     public init(
         _ algorithm: String, engine: EnginePreference = .automatic, options: Options = Options()
     ) throws(KernelCipherError) {
-        let (cipherEngine, selection) = try EngineSelector.select(algorithm, preference: engine, options: options)
-        self.algorithm = algorithm
+        let options = try options.validated()
+        let (cipherEngine, selection) = try EngineSelector.choose(
+            algorithm, preference: engine,
+            kernel: { () throws(KernelCipherError) -> any CipherEngine in
+                try KernelCipherEngine(algorithm: algorithm, options: options)
+            },
+            software: { () throws(KernelCipherError) -> any CipherEngine in
+                try SoftwareCipherEngine(algorithm: algorithm)
+            })
+        if options.completionMode == .aio && selection.engine == .software {
+            cipherEngine.release()
+            throw .unsupportedOption(
+                "completionMode .aio needs the kernel engine; \(algorithm) runs on the software engine (\(selection.reason))")
+        }
         self.cipherEngine = cipherEngine
-        self.selection = selection
         let facts = cipherEngine.properties
         self.facts = facts
         self.inputLimit = cipherEngine.maximumInput?.limit ?? Int.max
         let block = facts.blockSize
         self.blockMask = facts.requiresBlockMultiple && block > 1 && block & (block - 1) == 0 ? block - 1 : 0
         self.options = options
-        self.asyncInlineLimit = options.asyncInlineLimit ?? cipherEngine.defaultAsyncInlineLimit
-        let slots = CipherSlotPool(keepIdle: options.maxInFlight) { () throws(KernelCipherError) in
-            try cipherEngine.makeSlot()
-        }
-        self.slots = slots
-        self.requests = cipherEngine.makeDispatcher(slots: slots, options: options)
+        self.core = TransformCore(
+            algorithm: algorithm, selection: selection, engine: cipherEngine, needsKey: true, options: options,
+            defaultAsyncInlineLimit: cipherEngine.defaultAsyncInlineLimit,
+            makeSlot: { () throws(KernelCipherError) in try cipherEngine.makeSlot() },
+            dispatcher: { slots in cipherEngine.makeDispatcher(slots: slots, options: options) })
     }
 
     deinit { release() }
 
     /// Whether an engine offers `algorithm` here, without allocating it for use (`crypto_has_skcipher`).
     public static func isAvailable(_ algorithm: String, engine: EngineKind) -> Bool {
-        EngineSelector.isAvailable(algorithm, engine: engine)
+        switch engine {
+        case .software: return SoftwareCipherEngine.isAvailable(algorithm)
+        case .kernel: return KernelEngineSocket.isAvailable(algorithm, type: .skcipher)
+        }
     }
 
     /// How callback and large async requests complete: `.aio` or `.threads` (never `.automatic`).
-    public var completionMode: CompletionMode { requests.mode }
+    public var completionMode: CompletionMode { core.requests.mode }
     /// The engine serving this transform.
     public var engine: EngineKind { selection.engine }
     /// Bytes of IV each request needs (`crypto_skcipher_ivsize`).
@@ -125,43 +112,23 @@ public final class Transform: Sendable {
             secure.wipe()
             throw .invalidKeyLength(secure.count, allowed: facts.keySizes)
         }
-        try rekey(storing: secure) { () throws(KernelCipherError) in try cipherEngine.setKey(secure) }
-    }
-
-    /// The re-keying protocol every key source follows (`setKey` bytes or a `KernelKey`): refuse after release,
-    /// close idle slots, let `apply` key the engine, make slots made meanwhile stale, then store `secure` (nil for a
-    /// key the process never holds) and open the gate. `secure` is wiped if the transform was released or `apply` threw.
-    func rekey(
-        storing secure: SecureBytes?, _ apply: () throws(KernelCipherError) -> Void
-    ) throws(KernelCipherError) {
-        try lifecycle.rekey(
-            storing: secure,
-            flush: {
-                _ = slots.flush()
-                requests.flushIdle()
-            },
-            apply: apply, releaseEngine: { cipherEngine.release() })
+        try core.setKey(secure)
     }
 
     /// The key storage, for zeroization tests.
-    var keyStorage: SecureBytes? { lifecycle.keyStorage }
+    var keyStorage: SecureBytes? { core.lifecycle.keyStorage }
 
     /// Releases the transform (`crypto_free_skcipher`): queued requests fail with `.transformReleased`, running
     /// ones finish, op sockets / EVP contexts are freed, and every key copy in this process is zeroized once the
     /// requests still running are done. Idempotent; also runs on deinit.
-    public func release() {
-        guard lifecycle.markReleased() else { return }
-        requests.release()
-        slots.flush(releasing: true)
-        cipherEngine.release()
-    }
+    public func release() { core.release() }
 
     /// True once `release()` ran.
-    public var isReleased: Bool { lifecycle.isReleased }
+    public var isReleased: Bool { core.lifecycle.isReleased }
 
     /// Checks a request's shape against the algorithm before it runs.
     func validate(ivCount: Int, inputCount: Int, outputCount: Int) throws(KernelCipherError) {
-        try lifecycle.check()
+        try core.lifecycle.check()
         if ivCount != facts.ivSize { throw .invalidIVLength(ivCount, expected: facts.ivSize) }
         if outputCount < inputCount { throw .outputTooSmall(length: outputCount, needed: inputCount) }
         if inputCount < facts.minimumInput {
@@ -183,8 +150,12 @@ public final class Transform: Sendable {
         input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
     ) throws(KernelCipherError) {
         try validate(ivCount: iv.count, inputCount: input.count, outputCount: output.count)
-        let pooled = try slots.checkout()
-        defer { slots.checkin(pooled) }
-        try pooled.run(operation, iv: iv, input: input, output: output)
+        try core.withSlot { (pooled) throws(KernelCipherError) in
+            try pooled.run(operation, iv: iv, input: input, output: output)
+        }
     }
 }
+
+/// The skcipher transform's former name.
+@available(*, deprecated, renamed: "CipherTransform")
+public typealias Transform = CipherTransform

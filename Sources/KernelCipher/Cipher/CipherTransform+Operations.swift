@@ -6,7 +6,7 @@ public import Foundation
 
 // Synchronous and async one-call forms. Synchronous calls run on the caller's thread (no thread hop).
 // Inputs and IVs are any `ContiguousBytes` (`[UInt8]`, `Data`, buffer pointers, …).
-extension Transform {
+extension CipherTransform {
     /// Encrypts `input` on the calling thread and returns the ciphertext (`crypto_skcipher_encrypt`, waited on).
     public func encrypt(
         _ input: some ContiguousBytes, iv: some ContiguousBytes = [UInt8]()
@@ -90,12 +90,14 @@ extension Transform {
     func crypt(
         _ operation: CipherOperation, _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes
     ) async throws(KernelCipherError) -> [UInt8] {
-        if Task.isCancelled { throw .cancelled }
         let count = input.withUnsafeBytes { $0.count }
-        if count <= asyncInlineLimit { return try cryptSync(operation, input, iv: iv) }
-        let iv = iv.withUnsafeBytes { [UInt8]($0) }
-        try validate(ivCount: iv.count, inputCount: count, outputCount: count)
-        let job = CipherJob(CipherWork(operation: operation, iv: iv, buffers: .bytes(input)), completion: nil)
-        return try await job.result { (job) throws(KernelCipherError) in _ = try requests.submit(job, mayBacklog: true) }
+        return try await core.perform(
+            inputCount: count,
+            inline: { () throws(KernelCipherError) -> [UInt8] in try cryptSync(operation, input, iv: iv) },
+            work: { () throws(KernelCipherError) -> CipherWork in
+                let iv = iv.withUnsafeBytes { [UInt8]($0) }
+                try validate(ivCount: iv.count, inputCount: count, outputCount: count)
+                return CipherWork(operation: operation, iv: iv, buffers: .bytes(input))
+            })
     }
 }
