@@ -75,13 +75,13 @@ public enum AFALGAllowlist {
     static func kernelModuleAlgorithms(release: String) -> Set<String> {
         var names = Set<String>()
         let directory = "/lib/modules/\(release)/"
-        if let aliases = readSmallFile(directory + "modules.alias") {
+        if let aliases = SmallFile.text(directory + "modules.alias") {
             for line in aliases.split(separator: "\n") where line.hasPrefix("alias crypto-") {
                 let fields = line.split(separator: " ")
                 if fields.count >= 2 { names.insert(String(fields[1].dropFirst("crypto-".count))) }
             }
         }
-        if let builtin = readSmallFile(directory + "modules.builtin.modinfo") {
+        if let builtin = SmallFile.text(directory + "modules.builtin.modinfo") {
             for record in builtin.split(separator: "\0") {
                 guard let equals = record.firstIndex(of: "="), record[..<equals].hasSuffix(".alias") else { continue }
                 let value = record[record.index(after: equals)...]

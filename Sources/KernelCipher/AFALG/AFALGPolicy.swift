@@ -35,16 +35,16 @@ public struct AFALGPolicy: Sendable, Hashable, Codable, CustomStringConvertible 
 
     /// Reads `af_alg_restrict` with `open`/`read`; nil when the file does not exist or cannot be parsed.
     public static func readRestrictLevel(path: String = restrictPath) -> Int? {
-        guard let text = readSmallFile(path) else { return nil }
+        guard let text = SmallFile.text(path) else { return nil }
         return Int(text.trimmingWhitespace)
     }
 
     /// True when the effective capabilities hold CAP_SYS_ADMIN, or CAP_NET_ADMIN while in the initial user namespace.
     public static func processIsPrivileged() -> Bool {
-        guard let status = readSmallFile("/proc/self/status"), let caps = effectiveCapabilities(status: status) else {
+        guard let status = SmallFile.text("/proc/self/status"), let caps = effectiveCapabilities(status: status) else {
             return false
         }
-        let initialNamespace = readSmallFile("/proc/self/uid_map").map(isInitialUserNamespace(uidMap:)) ?? true
+        let initialNamespace = SmallFile.text("/proc/self/uid_map").map(isInitialUserNamespace(uidMap:)) ?? true
         return isPrivileged(effectiveCapabilities: caps, initialUserNamespace: initialNamespace)
     }
 
@@ -106,7 +106,7 @@ extension AFALGPolicy {
         guard errno == .noSuchEntry else { return .unavailable(errno) }
         guard policy.restrictLevel == 1 else { return .notFound }
         let listing = try? ProcCrypto.read()
-        let modules = AFALGAllowlist.kernelModuleAlgorithms(release: Diagnostics.unameFields().release)
+        let modules = AFALGAllowlist.kernelModuleAlgorithms(release: System.kernelRelease)
         switch AFALGAllowlist.classify(name, type: type, privileged: policy.isPrivileged, procCrypto: listing,
                                        moduleAlgorithms: modules) {
         case .allowed: return .notFound   // allowed here, so ENOENT means the kernel lacks it
@@ -196,22 +196,5 @@ public struct AFALGRefusal: Sendable, Hashable, CustomStringConvertible {
                 + "\(policy.privilegeDescription) processes (not on its allowlist)"
         }
         return "\(what); way out: \(remedy)"
-    }
-}
-
-/// Reads a small text file with `open`/`read`; nil when it cannot be opened.
-func readSmallFile(_ path: String) -> String? {
-    guard let bytes = try? ProcCrypto.readContents(path: path) else { return nil }
-    return String(decoding: bytes, as: UTF8.self)
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces, tabs and newlines.
-    var trimmingWhitespace: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(self[first...last])
     }
 }

@@ -127,7 +127,7 @@ public enum AIOProbe {
         }
         let probe = run(attempts: 1)
         guard probe.accepted else { return (.threads, probe.description) }
-        if !kernelHasSocketAIO(release: unameRelease()) {
+        if !kernelHasSocketAIO(release: System.kernelRelease) {
             return (.threads, "socket AIO removed in Linux 7.2: io_submit completes synchronously")
         }
         return (.aio, "io_submit accepted on op sockets")
@@ -138,12 +138,5 @@ public enum AIOProbe {
         let parts = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
         guard parts.count == 2 else { return true }
         return (parts[0], parts[1]) < (7, 2)
-    }
-
-    /// `uname(2)` release.
-    private static func unameRelease() -> String {
-        var name = utsname()
-        uname(&name)
-        return withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
     }
 }

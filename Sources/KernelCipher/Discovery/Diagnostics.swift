@@ -77,7 +77,7 @@ public struct Diagnostics: Sendable, Hashable, Codable {
         engineProbe: @Sendable (ProcCrypto?) -> EngineDiagnostics = Diagnostics.defaultEngineProbe
     ) -> Diagnostics {
         kcapi_set_verbosity(KCAPI_LOG_NONE)
-        let names = unameFields()
+        let names = System.uname()
         let afALG: Probe = switch AFALGAvailability.probe() {
         case .available: Probe(succeeded: true, detail: AFALGAvailability.available.description)
         case .unavailable(let errno):
@@ -90,7 +90,7 @@ public struct Diagnostics: Sendable, Hashable, Codable {
             kernelRelease: names.release,
             machine: names.machine,
             afALG: afALG,
-            afALGRestrict: try? readTrimmed("/proc/sys/crypto/af_alg_restrict"),
+            afALGRestrict: try? SmallFile.trimmedText("/proc/sys/crypto/af_alg_restrict"),
             modules: KernelModuleStatus.probe(KernelModuleStatus.relevantModules, release: names.release),
             moduleSupport: moduleSupport,
             cryptoUserNetlink: probeCryptoUserNetlink(),
@@ -140,21 +140,5 @@ public struct Diagnostics: Sendable, Hashable, Codable {
         } catch {
             return (ProcCryptoSummary(path: path, error: error.name), nil)
         }
-    }
-
-    static func unameFields() -> (release: String, machine: String) {
-        var u = utsname()
-        guard uname(&u) == 0 else { return ("unknown", "unknown") }
-        func field<T>(_ value: inout T) -> String {
-            withUnsafeBytes(of: &value) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-        }
-        return (field(&u.release), field(&u.machine))
-    }
-
-    static func readTrimmed(_ path: String) throws(Errno) -> String {
-        let bytes = try ProcCrypto.readContents(path: path)
-        var text = String(decoding: bytes, as: UTF8.self)
-        while let last = text.last, last.isWhitespace { text.removeLast() }
-        return text
     }
 }

@@ -57,7 +57,6 @@ public struct KernelModuleStatus: Sendable, Hashable, Codable {
     }
 
     private static func lines(_ path: String) -> [String] {
-        guard let bytes = try? ProcCrypto.readContents(path: path) else { return [] }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+        (SmallFile.text(path) ?? "").split(separator: "\n").map(String.init)
     }
 }

@@ -20,29 +20,6 @@ extension ProcCrypto {
     /// past `maximumFileSize`, `EISDIR` for a directory and `EINVAL` for anything else that is not a regular
     /// file (a FIFO, socket or device: opened with `O_NONBLOCK` and checked with `fstat`, so it never blocks).
     public static func readContents(path: String) throws(Errno) -> [UInt8] {
-        let file = try OwnedDescriptor(opening: path, flags: O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        var st = stat()
-        try nothingOrErrno(retryOnInterrupt: false) { fstat(file.rawValue, &st) }.get()
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw Errno(rawValue: EISDIR)
-        default: throw Errno(rawValue: EINVAL)
-        }
-
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = try chunk.withUnsafeMutableBytes { buffer in
-                valueOrErrno(retryOnInterrupt: true) { systemRead(file.rawValue, buffer.baseAddress, buffer.count) }
-            }.get()
-            if count == 0 { return result }
-            result.append(contentsOf: chunk[..<count])
-            if result.count > maximumFileSize { throw Errno(rawValue: EFBIG) }
-        }
+        try SmallFile.read(path, maximumSize: maximumFileSize)
     }
-}
-
-/// `read(2)`, named apart from `ProcCrypto.read(path:)`.
-private func systemRead(_ fd: CInt, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
-    read(fd, buffer, count)
 }

@@ -97,16 +97,7 @@ public struct ProcCrypto: Sendable, Hashable {
         self.init(parsing: String(decoding: Array(bytes), as: UTF8.self))
     }
 
-    private static func trimmed(_ s: String) -> String {
-        var scalars = Substring(s).unicodeScalars
-        while let first = scalars.first, isSpace(first) { scalars.removeFirst() }
-        while let last = scalars.last, isSpace(last) { scalars.removeLast() }
-        return String(String.UnicodeScalarView(scalars))
-    }
-
-    private static func isSpace(_ s: Unicode.Scalar) -> Bool {
-        s == " " || s == "\t" || s == "\r" || s == "\u{0B}" || s == "\u{0C}"
-    }
+    private static func trimmed(_ s: String) -> String { s.trimmingWhitespace }
 
     private static func clip(_ s: String) -> String {
         s.unicodeScalars.count <= 200 ? s : String(String.UnicodeScalarView(s.unicodeScalars.prefix(200)))

@@ -38,7 +38,7 @@ extension AFALGTransformSocket {
         case EBUSY: return .kernel(operation: "setsockopt(ALG_SET_KEY_BY_KEY_SERIAL)", errno: errno)
         case ENOPROTOOPT:
             if case .success(false) = supportsKeyBySerial() {
-                return .kernelKey(.unsupportedKernel(release: Diagnostics.unameFields().release))
+                return .kernelKey(.unsupportedKernel(release: System.kernelRelease))
             }
             return .kernelKey(.unsupportedKeyType(key: key.description))
         case EINVAL:

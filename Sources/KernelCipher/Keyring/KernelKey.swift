@@ -46,27 +46,27 @@ public struct KernelKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The key's payload (`keyctl(KEYCTL_READ)`), for a caller that explicitly wants to key a software transform from
-    /// a `user` key. A `logon` key cannot be read (`.kernelKey(.unreadable)`); the caller wipes the bytes.
-    public func readPayload() throws(KernelCipherError) -> [UInt8] {
+    /// a `user` key, in zeroizing storage. A `logon` key cannot be read (`.kernelKey(.unreadable)`).
+    public func readPayload() throws(KernelCipherError) -> SecretBytes {
         while true {
             let size: Int
             switch valueOrErrno(retryOnInterrupt: true, { ckcapi_keyctl_buffer(KEYCTL_READ, serial, nil, 0) }) {
             case .success(let n): size = n
             case .failure(let errno): throw .kernelKey(KernelKeyError(errno, key: description, operation: "keyctl(KEYCTL_READ)"))
             }
-            var bytes = [UInt8](repeating: 0, count: size)
-            let got = bytes.withUnsafeMutableBytes { buffer in
-                valueOrErrno(retryOnInterrupt: true) {
-                    ckcapi_keyctl_buffer(KEYCTL_READ, serial, buffer.baseAddress, buffer.count)
-                }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+            defer {
+                cleanse(buffer)
+                buffer.deallocate()
+            }
+            let got = valueOrErrno(retryOnInterrupt: true) {
+                ckcapi_keyctl_buffer(KEYCTL_READ, serial, buffer.baseAddress, size)
             }
             switch got {
             case .success(let n) where n <= size:
-                bytes.withUnsafeMutableBytes { $0.baseAddress.map { kcapi_memset_secure($0 + n, 0, size - n) } }
-                bytes.removeLast(size - n)
-                return bytes
+                return SecretBytes(SecureBytes(copying: UnsafeRawBufferPointer(rebasing: buffer[0..<n])))
             case .success:  // the payload grew between the two calls: read again
-                bytes.withUnsafeMutableBytes { $0.baseAddress.map { kcapi_memset_secure($0, 0, size) } }
+                continue
             case .failure(let errno):
                 throw .kernelKey(KernelKeyError(errno, key: description, operation: "keyctl(KEYCTL_READ)"))
             }

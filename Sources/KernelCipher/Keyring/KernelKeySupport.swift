@@ -17,7 +17,7 @@ public enum KernelKeySupport: Sendable, Hashable, CustomStringConvertible {
                 let socket = try AFALGTransformSocket.bound(type: type, name: name)
                 switch socket.supportsKeyBySerial() {
                 case .success(true): return .supported
-                case .success(false): return .unsupportedKernel(release: Diagnostics.unameFields().release)
+                case .success(false): return .unsupportedKernel(release: System.kernelRelease)
                 case .failure(let errno): reasons.append("setsockopt on \(name) failed: \(errno)")
                 }
             } catch {

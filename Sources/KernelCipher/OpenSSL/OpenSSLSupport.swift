@@ -1,15 +1,9 @@
-// Small OpenSSL helpers shared by the software engines: static C strings, cleansing, the error queue.
+// Small OpenSSL helpers shared by the software engines: static C strings, the error queue.
 internal import CLibCrypto
 
 /// The NUL-terminated bytes of a static string, valid for the life of the process.
 func cString(_ string: StaticString) -> UnsafePointer<CChar> {
     UnsafeRawPointer(string.utf8Start).assumingMemoryBound(to: CChar.self)
-}
-
-/// Zeroes a buffer so the compiler cannot elide it (`OPENSSL_cleanse`).
-func cleanse(_ buffer: UnsafeMutableRawBufferPointer) {
-    guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-    OPENSSL_cleanse(base, buffer.count)
 }
 
 /// The OpenSSL error queue as one line (`ERR_get_error`, `ERR_error_string_n`), emptied.

@@ -43,7 +43,10 @@ struct KernelKeyLookupTests {
         let bytes = randomBytes(32)
         let user = try ring.add("user", "u", payload: bytes)
         let logon = try ring.add("logon", "l", payload: bytes)
-        #expect(try user.readPayload() == bytes)
+        let payload = try user.readPayload()
+        #expect(payload == SecretBytes(copying: bytes))
+        #expect(payload.withUnsafeBytes { Array($0) } == bytes)
+        #expect(payload.description == "SecretBytes(\(bytes.count) bytes, redacted)")
         let error = kernelKeyError { () throws(KernelCipherError) in _ = try logon.readPayload() }
         #expect(error == .unreadable(key: logon.description))
     }
@@ -61,9 +64,7 @@ struct KernelKeyLookupTests {
         #expect(reason.contains("software"))
         #expect(throws: KernelCipherError.keyNotSet) { _ = try tfm.encrypt([UInt8](repeating: 0, count: 16), iv: [UInt8](repeating: 0, count: 16)) }
         // The explicit way to use a readable user key in software: read it, key with the bytes.
-        var payload = try key.readPayload()
-        try tfm.setKey(payload)
-        HexWipe.wipe(&payload)
+        try tfm.setKey(try key.readPayload())
     }
 
     @Test func descriptionsNameTheKeyNotItsPayload() throws {

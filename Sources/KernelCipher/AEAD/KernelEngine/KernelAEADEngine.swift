@@ -47,11 +47,9 @@ final class KernelAEADEngine: AEADEngine {
     /// Bytes an op socket queues (`af_alg_sndbuf`: `sk_sndbuf & PAGE_MASK`) and returns (`sk_rcvbuf`) without
     /// waiting: the smaller of `net.core.wmem_default` and `rmem_default`, whole pages (64 KiB when unreadable).
     static func socketBufferLimit() -> Int {
-        func read(_ path: String) -> Int? {
-            readSmallFile(path).flatMap { Int($0.split(whereSeparator: { $0.isWhitespace }).first ?? "") }
-        }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        guard let w = read("/proc/sys/net/core/wmem_default"), let r = read("/proc/sys/net/core/rmem_default") else {
+        guard let w = SmallFile.integer("/proc/sys/net/core/wmem_default"),
+              let r = SmallFile.integer("/proc/sys/net/core/rmem_default") else {
             return 64 << 10
         }
         return max(page, min(w, r) & ~(page - 1))

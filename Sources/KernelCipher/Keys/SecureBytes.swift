@@ -50,15 +50,13 @@ final class SecureBytes: @unchecked Sendable, CustomStringConvertible {
 
     /// Overwrites the bytes with zeros now (`explicit_bzero`); idempotent. Only for storage no other thread can
     /// be reading: shared storage is wiped by `deinit` when its last reference goes.
-    func wipe() {
-        explicit_bzero(storage.baseAddress!, storage.count)
-    }
+    func wipe() { cleanse(storage) }
 
     /// True when every byte is zero; used by tests to check zeroization.
     var isZeroized: Bool { storage.allSatisfy { $0 == 0 } }
 
     deinit {
-        explicit_bzero(storage.baseAddress!, storage.count)
+        cleanse(storage)
         afterWipe?(UnsafeRawBufferPointer(storage))
         storage.deallocate()
     }

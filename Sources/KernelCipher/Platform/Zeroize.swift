@@ -1,0 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Zeroes `buffer` so the compiler cannot elide the stores (`explicit_bzero`): the one zeroization primitive of the
+/// library (key storage, scratch buffers, payloads read from the keyring).
+func cleanse(_ buffer: UnsafeMutableRawBufferPointer) {
+    guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+    explicit_bzero(base, buffer.count)
+}
