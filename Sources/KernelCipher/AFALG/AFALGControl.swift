@@ -71,11 +71,12 @@ final class AFALGControl {
 
     deinit { bytes.deallocate() }
 
-    /// Sets the operation and the IV for the next request (the IV is copied up to the laid-out size).
-    func set(_ operation: CipherOperation, iv: UnsafeRawBufferPointer) {
+    /// Sets the operation (`ALG_OP_ENCRYPT` or `ALG_OP_DECRYPT`) and the IV for the next request (the IV is copied
+    /// up to the laid-out size).
+    func set(encrypting: Bool, iv: UnsafeRawBufferPointer) {
         let base = bytes.baseAddress!
         (base + operationOffset).storeBytes(
-            of: UInt32(operation == .encrypt ? ALG_OP_ENCRYPT : ALG_OP_DECRYPT), as: UInt32.self)
+            of: UInt32(encrypting ? ALG_OP_ENCRYPT : ALG_OP_DECRYPT), as: UInt32.self)
         if ivSize > 0 { (base + ivOffset).copyMemory(from: iv.baseAddress!, byteCount: min(ivSize, iv.count)) }
     }
 

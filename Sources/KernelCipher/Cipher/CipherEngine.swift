@@ -1,11 +1,3 @@
-/// Encrypt or decrypt.
-public enum CipherOperation: Sendable, Hashable {
-    /// `crypto_skcipher_encrypt`.
-    case encrypt
-    /// `crypto_skcipher_decrypt`.
-    case decrypt
-}
-
 /// Static facts about an algorithm as one engine provides it.
 public struct AlgorithmProperties: Sendable, Hashable {
     /// The algorithm name the engine resolved: the kernel's `/proc/crypto` name (`cbc(aes)` for a transform

@@ -1,5 +1,5 @@
 // Engine facts for `kcrypto doctor`: the AIO probe (`AIOProbe.run`) and the automatic-engine choice per
-// algorithm (`EngineSelector.automaticChoice`, which selects an engine for real), both checked for real.
+// algorithm (`CipherTransform.automaticChoice`, which selects an engine for real), both checked for real.
 
 /// Facts about the cipher engines that `kcrypto doctor` reports; nil means "not checked", never a guess.
 public struct EngineDiagnostics: Sendable, Hashable, Codable {
@@ -68,10 +68,10 @@ extension Diagnostics {
 
     /// The engine probe `collect()` uses by default: probes AIO on an AF_ALG op socket of `cbc(aes)` (and of the
     /// asynchronous `cryptd(cbc(aes-generic))`), and selects an engine for each standard algorithm with
-    /// `.automatic` (`EngineSelector.automaticChoice`) to report the engine it got and why.
+    /// `.automatic` (`CipherTransform.automaticChoice`) to report the engine it got and why.
     public static let defaultEngineProbe: @Sendable (ProcCrypto?) -> EngineDiagnostics = { _ in
         let choices = standardAlgorithms.map { name -> EngineDiagnostics.AutomaticChoice in
-            switch EngineSelector.automaticChoice(name) {
+            switch CipherTransform.automaticChoice(name) {
             case .success(let (selection, driver)):
                 return .init(algorithm: name, engine: selection.engine.rawValue,
                              reason: "\(selection.reason); driver \(driver)")
@@ -95,5 +95,28 @@ extension Diagnostics {
             aioDetail: "\(probe); \(cryptd)", automaticChoices: choices)
         facts.automaticCompletion = completion
         return facts
+    }
+}
+
+extension CipherTransform {
+    /// What `.automatic` picks for `algorithm` here (the engine, why, and its driver), found by selecting for real
+    /// (the engine is released at once; no transform, slot or queue is made), or the error both engines gave.
+    static func automaticChoice(
+        _ algorithm: String
+    ) -> Result<(selection: EngineSelection, driver: String), KernelCipherError> {
+        do throws(KernelCipherError) {
+            let (engine, selection) = try EngineSelector.choose(
+                algorithm, preference: .automatic,
+                kernel: { () throws(KernelCipherError) -> any CipherEngine in
+                    try KernelCipherEngine(algorithm: algorithm, options: TransformOptions(maxInFlight: 1))
+                },
+                software: { () throws(KernelCipherError) -> any CipherEngine in
+                    try SoftwareCipherEngine(algorithm: algorithm)
+                })
+            defer { engine.release() }
+            return .success((selection, engine.driver))
+        } catch {
+            return .failure(error)
+        }
     }
 }

@@ -26,25 +26,4 @@ enum EngineSelector {
             }
         }
     }
-
-    /// What `.automatic` picks for `algorithm` here (the engine, why, and its driver), found by selecting for real
-    /// (the engine is released at once; no transform, slot or queue is made), or the error both engines gave.
-    static func automaticChoice(
-        _ algorithm: String
-    ) -> Result<(selection: EngineSelection, driver: String), KernelCipherError> {
-        do throws(KernelCipherError) {
-            let (engine, selection) = try choose(
-                algorithm, preference: .automatic,
-                kernel: { () throws(KernelCipherError) -> any CipherEngine in
-                    try KernelCipherEngine(algorithm: algorithm, options: TransformOptions(maxInFlight: 1))
-                },
-                software: { () throws(KernelCipherError) -> any CipherEngine in
-                    try SoftwareCipherEngine(algorithm: algorithm)
-                })
-            defer { engine.release() }
-            return .success((selection, engine.driver))
-        } catch {
-            return .failure(error)
-        }
-    }
 }

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The key-and-release state every transform family shares (skcipher `Transform`, `AEADTransform`,
+/// The key-and-release state every transform family shares (skcipher `CipherTransform`, `AEADTransform`,
 /// `HashTransform`): whether a key is set, whether `release()` ran, the key storage, and the one re-keying protocol
 /// (close idle slots, key the engine, make slots made meanwhile stale, store the key, open the gate) that keeps
 /// every request under either the previous key or the new one and never lets a key outlive `release()`.

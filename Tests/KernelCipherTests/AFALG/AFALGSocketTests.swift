@@ -40,9 +40,9 @@ let unbindableNames: [(name: String, errno: Errno)] = [
         let header = MemoryLayout<cmsghdr>.size  // 16 on LP64, already aligned
         #expect(control.bytes.count == (header + 8) + (header + 24) + (header + 8))
         let iv = (0..<16).map { UInt8($0 + 1) }
-        iv.withUnsafeBytes { control.set(.encrypt, iv: $0) }
+        iv.withUnsafeBytes { control.set(encrypting: true, iv: $0) }
         #expect(base0(control).loadUnaligned(fromByteOffset: MemoryLayout<cmsghdr>.size, as: UInt32.self) == 1)
-        iv.withUnsafeBytes { control.set(.decrypt, iv: $0) }
+        iv.withUnsafeBytes { control.set(encrypting: false, iv: $0) }
         control.setAssociatedDataLength(13)
         let base = UnsafeRawPointer(control.bytes.baseAddress!)
         var offset = 0

@@ -124,7 +124,7 @@ final class KernelAEADSlot: AEADSlot {
         defer { if assoc > 0 { cleanse(UnsafeMutableRawBufferPointer(start: base, count: assoc)) } }
         if associatedData.count > 0 { base.copyMemory(from: associatedData.baseAddress!, byteCount: associatedData.count) }
         if ivInAssociatedData { (base + associatedData.count).copyMemory(from: iv.baseAddress!, byteCount: iv.count) }
-        control.set(operation, iv: iv)
+        control.set(encrypting: operation == .encrypt, iv: iv)
         control.setAssociatedDataLength(assoc)
         var parts = (iovec(iov_base: base, iov_len: assoc),
                      iovec(iov_base: UnsafeMutableRawPointer(mutating: input.baseAddress), iov_len: input.count))

@@ -26,7 +26,7 @@ struct KernelCipherAIODriver: AIORequestDriver {
             output = .allocate(byteCount: max(total, 1), alignment: 16)
             ownsOutput = true
         }
-        work.iv.withUnsafeBytes { slot.control.set(work.operation, iv: $0) }
+        work.iv.withUnsafeBytes { slot.control.set(encrypting: work.operation == .encrypt, iv: $0) }
     }
 
     mutating func advance(_ work: CipherWork, on slot: KernelSlot, after read: Int?) -> AIOStep {

@@ -99,7 +99,7 @@ final class KernelSlot: CipherSlot {
         _ operation: CipherOperation, iv: UnsafeRawBufferPointer,
         input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
     ) throws(KernelCipherError) {
-        control.set(operation, iv: iv)
+        control.set(encrypting: operation == .encrypt, iv: iv)
         let total = input.count
         var controlBytes: UnsafeMutableRawBufferPointer? = control.bytes
         var offset = 0

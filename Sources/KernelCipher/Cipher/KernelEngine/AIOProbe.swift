@@ -64,7 +64,7 @@ public enum AIOProbe {
         var output = [UInt8](repeating: 0, count: size)
         var later = 0
         for attempt in 0..<attempts {
-            iv.withUnsafeBytes { control.set(.encrypt, iv: $0) }
+            iv.withUnsafeBytes { control.set(encrypting: true, iv: $0) }
             if let sendError = send(input, on: op, control: control) { return refused("sendmsg: \(sendError)") }
             var submitError = Errno(rawValue: 0)
             let submitted = output.withUnsafeMutableBytes { buffer -> Int in
