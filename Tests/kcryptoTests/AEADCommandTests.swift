@@ -1,5 +1,6 @@
 import Foundation
 import KernelCipher
+import KernelCipherTestSupport
 import Testing
 
 /// `kcrypto enc|dec` with AEAD ciphers on the software engine: ciphertext ‖ tag out, plaintext only after the tag
@@ -11,22 +12,22 @@ import Testing
     /// The library's software engine, for the expected bytes.
     static func seal(_ algorithm: String, key: String, iv: String, aad: [UInt8], tag: Int?, _ pt: [UInt8]) throws -> [UInt8] {
         let tfm = try AEADTransform(algorithm, tagSize: tag, engine: .software)
-        try tfm.setKey(Array(hex: key))
-        return try tfm.encrypt(pt, iv: Array(hex: iv), associatedData: aad)
+        try tfm.setKey(Hex.decode(key))
+        return try tfm.encrypt(pt, iv: Hex.decode(iv), associatedData: aad)
     }
 
     @Test(arguments: [0, 1, 17, 100_000])
     func gcmRoundTripMatchesTheLibrary(size: Int) throws {
         let scratch = try Scratch()
-        let pt = testBytes(size, seed: UInt64(size))
-        let aad = testBytes(size % 40, seed: 99)
+        let pt = randomBytes(size, seed: UInt64(size))
+        let aad = randomBytes(size % 40, seed: 99)
         try scratch.write("p", pt)
         try scratch.write("aad", aad)
         let base = ["-c", "gcm(aes)", "--key", Self.key, "--iv", Self.iv12, "--engine", "software", "--tag-len", "12"]
         let enc = try KcryptoProcess.run(["enc"] + base + ["--aad-file", scratch.path("aad"), "-i", scratch.path("p"), "-o", scratch.path("c")])
         #expect(enc.status == 0, "\(enc.stderr)")
         #expect(try scratch.read("c") == Self.seal("gcm(aes)", key: Self.key, iv: Self.iv12, aad: aad, tag: 12, pt))
-        let dec = try KcryptoProcess.run(["dec"] + base + ["--aad", aad.hexString, "-i", scratch.path("c"), "-o", scratch.path("d")])
+        let dec = try KcryptoProcess.run(["dec"] + base + ["--aad", Hex.encode(aad), "-i", scratch.path("c"), "-o", scratch.path("d")])
         #expect(dec.status == 0, "\(dec.stderr)")
         #expect(try scratch.read("d") == pt)
     }
@@ -41,15 +42,15 @@ import Testing
             "--key", "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f", "--iv", "070000004041424344454647",
             "--aad", "50515253c0c1c2c3c4c5c6c7", "-i", scratch.path("p")])
         #expect(out.status == 0, "\(out.stderr)")
-        #expect(out.stdoutBytes.hexString.hasPrefix("d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6"))
-        #expect(out.stdoutBytes.hexString.hasSuffix("1ae10b594f09e26a7e902ecbd0600691"))
+        #expect(Hex.encode(out.stdoutBytes).hasPrefix("d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6"))
+        #expect(Hex.encode(out.stdoutBytes).hasSuffix("1ae10b594f09e26a7e902ecbd0600691"))
         #expect(out.stdoutBytes.count == pt.count + 16)
     }
 
     /// A flipped bit: exit 1, exactly "kcrypto: authentication failed", nothing on stdout, no output file.
     @Test func tagMismatch() throws {
         let scratch = try Scratch()
-        var sealed = try Self.seal("gcm(aes)", key: Self.key, iv: Self.iv12, aad: [], tag: nil, testBytes(50, seed: 1))
+        var sealed = try Self.seal("gcm(aes)", key: Self.key, iv: Self.iv12, aad: [], tag: nil, randomBytes(50, seed: 1))
         sealed[3] ^= 1
         try EncDecErrorTests.expectFailure(
             ["dec", "-c", "gcm(aes)", "--engine", "software", "--key", Self.key, "--iv", Self.iv12],
@@ -89,7 +90,7 @@ import Testing
     @Test func inputTooLarge() throws {
         try EncDecErrorTests.expectFailure(
             ["enc", "-c", "ccm(aes)", "--engine", "software", "--key", Self.key, "--iv", "01" + String(repeating: "00", count: 15)],
-            input: testBytes(65536, seed: 4),
+            input: randomBytes(65536, seed: 4),
             message: "input too large for one ccm(aes) request on the software engine: input length 65536 exceeds the limit of 65535 bytes")
     }
 }
@@ -115,12 +116,4 @@ import Testing
         }
         #expect(lines.contains { $0.hasPrefix("swift,software,cbc(aes),64,") })
     }
-}
-
-extension Array where Element == UInt8 {
-    init(hex: String) {
-        let chars = Array(hex.utf8)
-        self = stride(from: 0, to: chars.count, by: 2).map { UInt8(String(decoding: chars[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
-    }
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
 }

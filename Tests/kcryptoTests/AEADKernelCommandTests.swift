@@ -20,7 +20,7 @@ struct AFALGAEADCommandTests {
         for c in Self.cases {
             let base = ["-c", c.algorithm, "--key", c.key, "--iv", c.iv, "--aad", c.aad]
             if AFALGCommandTests.expectedHasStatus(c.algorithm, type: .aead) == 3 {
-                try scratch.write("r", testBytes(64, seed: 3))
+                try scratch.write("r", randomBytes(64, seed: 3))
                 let out = try KcryptoProcess.run(["enc"] + base + ["--engine", "kernel", "-i", scratch.path("r"), "-o", scratch.path("rc")])
                 #expect(out.status == 1 && out.stderr.contains("af_alg_restrict=1") && out.stderr.contains(c.algorithm), "\(out.stderr)")
                 #expect(!FileManager.default.fileExists(atPath: scratch.path("rc")))
@@ -28,7 +28,7 @@ struct AFALGAEADCommandTests {
             }
             if c.algorithm != "ccm(aes)" { continue }
             for size in [70_000] {
-                try scratch.write("p", testBytes(size, seed: UInt64(size)))
+                try scratch.write("p", randomBytes(size, seed: UInt64(size)))
                 for engine in ["kernel", "software"] {
                     let out = try KcryptoProcess.run(["enc"] + base + ["--engine", engine, "-i", scratch.path("p"), "-o", scratch.path("c-\(engine)")])
                     #expect(out.status == 0, "\(c.algorithm) \(engine): \(out.stderr)")
@@ -44,7 +44,7 @@ struct AFALGAEADCommandTests {
             }
             // One byte over the kernel's request limit (the socket buffers): refused with the limit named.
             let limit = KernelAEADLimit.bytes
-            try EncDecErrorTests.expectFailure(["enc"] + base + ["--engine", "kernel"], input: testBytes(limit, seed: 5),
+            try EncDecErrorTests.expectFailure(["enc"] + base + ["--engine", "kernel"], input: randomBytes(limit, seed: 5),
                                                message: "exceeds the limit of \(limit) bytes per request")
         }
     }

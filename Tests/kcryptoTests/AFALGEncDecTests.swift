@@ -15,7 +15,7 @@ struct AFALGEncDecTests {
         let streamable = CipherCase.streamable.contains { $0.algorithm == c.algorithm && $0.key == c.key }
         let sizes = streamable ? [0, 17, (1 << 20) + 7] : [16, 17, 4096 + 5, 64 << 10]
         for size in sizes {
-            try scratch.write("p", testBytes(size, seed: UInt64(size) + 1))
+            try scratch.write("p", randomBytes(size, seed: UInt64(size) + 1))
             let kernel = try runCipher("enc", c, in: scratch, input: "p", output: "ck", extra: ["--engine", "kernel"])
             let software = try runCipher("enc", c, in: scratch, input: "p", output: "cs", extra: ["--engine", "software"])
             #expect(kernel == software, "enc size \(size)")
@@ -29,7 +29,7 @@ struct AFALGEncDecTests {
     /// one-line policy error instead of bytes (a refusal is an expected outcome there, not a skip) and returns true.
     static func expectPolicyRefusal(_ c: CipherCase, in scratch: Scratch) throws -> Bool {
         guard AFALGCommandTests.expectedHasStatus(c.algorithm, type: .skcipher) == 3 else { return false }
-        try scratch.write("r", testBytes(64, seed: 3))
+        try scratch.write("r", randomBytes(64, seed: 3))
         let out = try KcryptoProcess.run(["enc"] + c.arguments
             + ["-i", scratch.path("r"), "-o", scratch.path("rc"), "--engine", "kernel"])
         #expect(out.status == 1, "\(c.algorithm): exit \(out.status)")
@@ -40,7 +40,7 @@ struct AFALGEncDecTests {
 
     @Test func kernelStreamingWithSmallRequests() throws {
         let scratch = try Scratch()
-        try scratch.write("p", testBytes(100_000, seed: 77))
+        try scratch.write("p", randomBytes(100_000, seed: 77))
         for c in CipherCase.streamable where try !Self.expectPolicyRefusal(c, in: scratch) {
             let small = try runCipher("enc", c, in: scratch, input: "p", output: "c1",
                                       extra: ["--engine", "kernel", "--chunk-size", "4096"])
@@ -56,7 +56,7 @@ struct AFALGEncDecTests {
         let page = 4096
         for c in [CipherCase.cbc128, .ctr256] {  // the IV carried between windows: from output, input, counter
             for size in [3 * page, 3 * page + 1, 5 * page - 16] {
-                try scratch.write("p", testBytes(size, seed: UInt64(size) ^ 0x5a))
+                try scratch.write("p", randomBytes(size, seed: UInt64(size) ^ 0x5a))
                 let chunk = ["--chunk-size", "\(page)"]
                 let kernel = try runCipher("enc", c, in: scratch, input: "p", output: "ck",
                                            extra: ["--engine", "kernel"] + chunk)
@@ -72,7 +72,7 @@ struct AFALGEncDecTests {
 
     @Test func wholeMessageAboveTheKernelLimitIsOneLine() throws {
         try EncDecErrorTests.expectFailure(["enc", "--engine", "kernel"] + CipherCase.xts128.arguments,
-                                           input: testBytes((64 << 10) + 16, seed: 2),
+                                           input: randomBytes((64 << 10) + 16, seed: 2),
                                            message: "exceeds the limit of 65536 bytes per request")
     }
 }

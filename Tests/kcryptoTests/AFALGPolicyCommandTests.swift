@@ -59,7 +59,7 @@ struct AFALGPolicyCommandTests {
     @Test func encryptAndDoctorUnderThePolicy() throws {
         let c = CipherCase.cbc128
         let scratch = try Scratch()
-        try scratch.write("p", testBytes(1000, seed: 5))
+        try scratch.write("p", randomBytes(1000, seed: 5))
         let software = try runCipher("enc", c, in: scratch, input: "p", output: "cs", extra: ["--engine", "software"])
         let auto = try runCipher("enc", c, in: scratch, input: "p", output: "ca", extra: ["--engine", "auto"])
         #expect(auto == software)

@@ -1,4 +1,5 @@
 import Foundation
+import KernelCipherTestSupport
 import Testing
 @testable import kcrypto
 
@@ -10,7 +11,7 @@ import Testing
     func roundTripAllSizes(c: CipherCase) throws {
         let scratch = try Scratch()
         for size in Self.sizes where size >= c.minimum {
-            let plain = testBytes(size, seed: UInt64(size))
+            let plain = randomBytes(size, seed: UInt64(size))
             try scratch.write("p", plain)
             let cipher = try runCipher("enc", c, in: scratch, input: "p", output: "c")
             #expect(cipher.count == c.ciphertextLength(size), "size \(size)")
@@ -26,7 +27,7 @@ import Testing
     func streamedEqualsOneShot(c: CipherCase) throws {
         let scratch = try Scratch()
         for (size, chunk) in [(16 * 1024 + 7, 64), (3 * 4096, 4096), ((1 << 20) + 7, 4096)] {
-            try scratch.write("p", testBytes(size, seed: 7))
+            try scratch.write("p", randomBytes(size, seed: 7))
             let whole = try runCipher("enc", c, in: scratch, input: "p", output: "c1", extra: ["--chunk-size", "\(4 << 20)"])
             let streamed = try runCipher("enc", c, in: scratch, input: "p", output: "c2", extra: ["--chunk-size", "\(chunk)"])
             #expect(streamed == whole, "enc size \(size) chunk \(chunk)")
@@ -41,7 +42,7 @@ import Testing
         // 16 KiB from an IV one block short of wrapping: every request after the first starts past the carry.
         let c = CipherCase(algorithm: "ctr(aes)", key: CipherCase.key16, iv: String(repeating: "ff", count: 15) + "fe")
         let scratch = try Scratch()
-        try scratch.write("p", testBytes(16 * 1024, seed: 3))
+        try scratch.write("p", randomBytes(16 * 1024, seed: 3))
         let whole = try runCipher("enc", c, in: scratch, input: "p", output: "c1")
         let streamed = try runCipher("enc", c, in: scratch, input: "p", output: "c2", extra: ["--chunk-size", "64"])
         #expect(streamed == whole)
@@ -49,7 +50,7 @@ import Testing
 
     @Test func stdinToStdoutMatchesFiles() throws {
         let scratch = try Scratch()
-        let input = try scratch.write("p", testBytes(100_003, seed: 11))
+        let input = try scratch.write("p", randomBytes(100_003, seed: 11))
         let viaFiles = try runCipher("enc", .cbc128, in: scratch, input: "p", output: "c")
         let piped = try KcryptoProcess.run(["enc"] + CipherCase.cbc128.arguments, stdin: input)
         #expect(piped.status == 0, "\(piped.stderr)")
@@ -61,7 +62,7 @@ import Testing
 
     @Test func keyFileAndKeyFDMatchKeyOption() throws {
         let scratch = try Scratch()
-        try scratch.write("p", testBytes(1000, seed: 5))
+        try scratch.write("p", randomBytes(1000, seed: 5))
         let expected = try runCipher("enc", .cbc256, in: scratch, input: "p", output: "c")
         let keyFile = try scratch.write("key.hex", Array((CipherCase.key32.uppercased() + " \t\n\n").utf8))
         let fileKey = try KcryptoProcess.run(["enc", "-c", "cbc(aes)", "--key-file", keyFile, "--iv", CipherCase.iv16,
@@ -76,7 +77,7 @@ import Testing
 
     @Test func outputReplacesExistingFileOnlyOnSuccess() throws {
         let scratch = try Scratch()
-        try scratch.write("p", testBytes(40, seed: 1))
+        try scratch.write("p", randomBytes(40, seed: 1))
         try scratch.write("c", Array("old".utf8))
         _ = try runCipher("enc", .cbc128, in: scratch, input: "p", output: "c")
         let (written, entries) = (try scratch.read("c"), try scratch.entries())
@@ -126,7 +127,7 @@ struct EncDecOpenSSLTests {
         let sizes = c.noPad ? [0, 16, (1 << 20) + 16] : [0, 17, (1 << 20) + 7]
         let padding = c.noPad ? ["--padding", "none"] : []
         for size in sizes {
-            try scratch.write("p", testBytes(size, seed: 42 + UInt64(size)))
+            try scratch.write("p", randomBytes(size, seed: 42 + UInt64(size)))
             let ours = try runCipher("enc", c.cipher, in: scratch, input: "p", output: "ours", extra: padding)
             let args = [c.openssl, "-K", c.cipher.key] + (c.cipher.iv.map { ["-iv", $0] } ?? [])
                 + (c.noPad ? ["-nopad"] : []) + ["-in", scratch.path("p"), "-out", scratch.path("theirs")]

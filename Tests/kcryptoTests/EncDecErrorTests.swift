@@ -1,5 +1,6 @@
 import Foundation
 import KernelCipher
+import KernelCipherTestSupport
 import Testing
 
 /// Bad input to `enc`/`dec`: exit 1, one `kcrypto: …` line on stderr, nothing on stdout, and no output file
@@ -47,7 +48,7 @@ import Testing
 
     /// Runs `arguments -i <in> -o <out>` with a 17-byte input, checks the failure shape and returns stderr.
     @discardableResult
-    static func expectFailure(_ arguments: [String], input: [UInt8] = testBytes(17, seed: 9), inputPath: String? = nil,
+    static func expectFailure(_ arguments: [String], input: [UInt8] = randomBytes(17, seed: 9), inputPath: String? = nil,
                               message: String, scratch: Scratch? = nil) throws -> String {
         let scratch = try scratch ?? Scratch()
         let before = try scratch.entries()
@@ -89,7 +90,7 @@ import Testing
         let tails: [[UInt8]] = [[0x04, 0x04, 0x03, 0x04], [0x03, 0x03, 0x02, 0x03], [0x01, 0x02, 0x03, 0x00],
                                 [0x11, 0x11, 0x11, 0x11]]
         for (n, tail) in tails.enumerated() {
-            let plain = testBytes(1020, seed: UInt64(n)) + tail
+            let plain = randomBytes(1020, seed: UInt64(n)) + tail
             try scratch.write("p\(n)", plain)
             _ = try runCipher("enc", .cbc128, in: scratch, input: "p\(n)", output: "c\(n)", extra: ["--padding", "none"])
             try Self.expectFailure(["dec"] + CipherCase.cbc128.arguments + ["--chunk-size", "64"],

@@ -1,4 +1,5 @@
 import Foundation
+import KernelCipherTestSupport
 import Testing
 
 @Suite("kcrypto enc: interrupted runs leave no temporary file")
@@ -51,7 +52,7 @@ struct EncInterruptTests {
         let pid = try KcryptoProcess.launch(["enc"] + CipherCase.ctr256.arguments + ["-o", scratch.path("out")], setup)
         let started = try scratch.waitForEntry(prefix: ".out.kcrypto-")
         kill(pid, signal)
-        let bytes = testBytes(100, seed: 3)
+        let bytes = randomBytes(100, seed: 3)
         #expect(Glibc.write(writer, bytes, bytes.count) == bytes.count)
         close(writer)
         let status = KcryptoProcess.wait(pid, limit: 60)

@@ -56,10 +56,10 @@ struct AFALGKeyringKeyCommandTests {
     func sameBytesAsTheKeyFile(type: String, bySerial: Bool) throws {
         try requireAFALG()
         let scratch = try Scratch()
-        let key = testBytes(32, seed: 0x6b65_7972)
+        let key = randomBytes(32, seed: 0x6b65_7972)
         try scratch.write("kraw", key)
-        try scratch.write("khex", Array(key.map { String(format: "%02x", $0) }.joined().utf8))
-        try scratch.write("p", testBytes(20_000, seed: 14))
+        try scratch.write("khex", Array(Hex.encode(key).utf8))
+        try scratch.write("p", randomBytes(20_000, seed: 14))
         let description = "swift-kcapi-test:\(UInt64.random(in: 0 ... .max))"
         let common = ["-c", "cbc(aes)", "--iv", Self.iv]
         let viaKeyring = try Self.runWithKeyctl(
@@ -90,10 +90,10 @@ struct AFALGKeyringKeyCommandTests {
     @Test func dgstMACFromAKeyringKey() throws {
         try requireAFALG()
         let scratch = try Scratch()
-        let key = testBytes(32, seed: 0x6d61_6321)
+        let key = randomBytes(32, seed: 0x6d61_6321)
         try scratch.write("kraw", key)
-        try scratch.write("khex", Array(key.map { String(format: "%02x", $0) }.joined().utf8))
-        try scratch.write("m", testBytes(5000, seed: 15))
+        try scratch.write("khex", Array(Hex.encode(key).utf8))
+        try scratch.write("m", randomBytes(5000, seed: 15))
         let description = "swift-kcapi-test:\(UInt64.random(in: 0 ... .max))"
         let viaKeyring = try Self.runWithKeyctl(
             type: "logon", description: description, raw: scratch.path("kraw"), serial: false,
@@ -115,7 +115,7 @@ struct AFALGKeyringKeyCommandTests {
     @Test func missingDescriptionIsOneLine() throws {
         try requireAFALG()
         let scratch = try Scratch()
-        try scratch.write("p", testBytes(32, seed: 1))
+        try scratch.write("p", randomBytes(32, seed: 1))
         let out = try KcryptoProcess.run(["enc", "-c", "cbc(aes)", "--iv", Self.iv, "--key-desc",
                                           "logon:swift-kcapi-test:absent-\(UInt64.random(in: 0 ... .max))",
                                           "-i", scratch.path("p"), "-o", scratch.path("c")])

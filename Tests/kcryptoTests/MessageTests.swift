@@ -48,7 +48,7 @@ import Testing
     /// Leading whitespace in a key file is ignored like trailing whitespace.
     @Test func keyFileLeadingWhitespace() throws {
         let scratch = try Scratch()
-        try scratch.write("in", testBytes(50, seed: 2))
+        try scratch.write("in", randomBytes(50, seed: 2))
         try scratch.write("key", Array((CipherCase.key32).utf8))
         try scratch.write("spaced", Array(" \t\r\n\(CipherCase.key32)\n ".utf8))
         var outputs: [[UInt8]] = []

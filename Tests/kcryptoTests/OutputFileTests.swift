@@ -1,10 +1,11 @@
 import Foundation
+import KernelCipherTestSupport
 import Testing
 
 /// `-o` targets (issue 10, items 8–9): device nodes, FIFOs, `/proc/self/fd/N` and `-` are written directly;
 /// symlinks are written through; a replaced regular file keeps its mode and owner; read-only targets are refused.
 @Suite struct OutputFileTests {
-    static let plain = testBytes(1000, seed: 8)
+    static let plain = randomBytes(1000, seed: 8)
 
     /// The ciphertext of `plain` under ctr(aes), written to a fresh regular file.
     static func expected(_ scratch: Scratch) throws -> [UInt8] {

@@ -44,7 +44,7 @@ import Testing
     /// Closed stdin / stdout (descriptors 0/1 were reused by internal epoll/eventfd descriptors: EINVAL).
     @Test func closedStreamsAreNamed() throws {
         let scratch = try Scratch()
-        try scratch.write("in", testBytes(100, seed: 1))
+        try scratch.write("in", randomBytes(100, seed: 1))
         var setup = SpawnSetup()
         setup.stdin = .closed
         var out = try KcryptoProcess.run(["enc"] + CipherCase.ctr256.arguments + ["-o", scratch.path("out")], setup)

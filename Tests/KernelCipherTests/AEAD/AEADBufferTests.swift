@@ -10,10 +10,10 @@ import Testing
     static func keyed(_ name: String) throws -> (AEADTransform, iv: [UInt8], ad: [UInt8]) {
         let tfm = try AEADTransform(name, engine: .software)
         var generator = SeededGenerator(state: 7)
-        try tfm.setKey(bytes(&generator, tfm.keySizes.last!))
-        var iv = bytes(&generator, tfm.ivSize)
+        try tfm.setKey(randomBytes(tfm.keySizes.last!, using: &generator))
+        var iv = randomBytes(tfm.ivSize, using: &generator)
         if name == "ccm(aes)" { iv[0] = 3 }
-        let ad = name.hasPrefix("rfc4106") ? bytes(&generator, 8) : bytes(&generator, 13)
+        let ad = name.hasPrefix("rfc4106") ? randomBytes(8, using: &generator) : randomBytes(13, using: &generator)
         return (tfm, iv, ad)
     }
 
@@ -22,7 +22,7 @@ import Testing
         let (tfm, iv, ad) = try Self.keyed(name)
         defer { tfm.release() }
         var generator = SeededGenerator(state: UInt64(length))
-        let plaintext = bytes(&generator, length)
+        let plaintext = randomBytes(length, using: &generator)
         let expected = try tfm.encrypt(plaintext, iv: iv, associatedData: ad)
         var sealed = [UInt8](repeating: 0xEE, count: length + tfm.tagSize + 5)
         let n = try plaintext.withUnsafeBytes { p in
@@ -77,9 +77,4 @@ import Testing
             }
         }
     }
-}
-
-/// `count` bytes from `generator`.
-private func bytes(_ generator: inout SeededGenerator, _ count: Int) -> [UInt8] {
-    (0..<count).map { _ in UInt8.random(in: 0 ... .max, using: &generator) }
 }

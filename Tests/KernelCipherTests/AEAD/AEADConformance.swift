@@ -1,4 +1,5 @@
 import Foundation
+import KernelCipherTestSupport
 import Synchronization
 import Testing
 @testable import KernelCipher
@@ -91,23 +92,9 @@ enum AEADConformance {
     static let algorithms = ["gcm(aes)", "rfc4106(gcm(aes))", "ccm(aes)", "rfc4309(ccm(aes))",
                              "rfc7539(chacha20,poly1305)", "rfc7539esp(chacha20,poly1305)"]
 
-    /// `count` random bytes, eight per generator step (the debug build makes a per-byte loop the slow part).
-    static func randomBytes(_ count: Int, using rng: inout some RandomNumberGenerator) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        out.withUnsafeMutableBytes { raw in
-            var i = 0
-            while i < count {
-                var word = rng.next()
-                withUnsafeBytes(of: &word) { w in for j in 0..<min(8, count - i) { raw[i + j] = w[j] } }
-                i += 8
-            }
-        }
-        return out
-    }
-
     /// A valid random IV for `algorithm` (ccm: the first byte L − 1 = 3).
     static func randomIV(_ algorithm: String, _ size: Int, using rng: inout some RandomNumberGenerator) -> [UInt8] {
-        var iv = (0..<size).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        var iv = randomBytes(size, using: &rng)
         if algorithm == "ccm(aes)" { iv[0] = 3; for i in 13..<16 { iv[i] = 0 } }
         return iv
     }
@@ -115,6 +102,6 @@ enum AEADConformance {
     /// A valid random AAD for `algorithm` (ESP forms over GCM/CCM: the 8- or 12-byte ESP header).
     static func randomAAD(_ algorithm: String, using rng: inout some RandomNumberGenerator) -> [UInt8] {
         let count = algorithm.hasPrefix("rfc4") ? [8, 12].randomElement(using: &rng)! : Int.random(in: 0...40, using: &rng)
-        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        return randomBytes(count, using: &rng)
     }
 }

@@ -90,7 +90,7 @@ enum AEADErrorChecks {
             var expected: [[UInt8]] = []
             let ivs = (0..<requests).map { _ in AEADConformance.randomIV(algorithm, tfm.ivSize, using: &rng) }
             for i in 0..<requests {
-                let pt = AEADConformance.randomBytes(i % 300, using: &rng)
+                let pt = randomBytes(i % 300, using: &rng)
                 expected.append(pt)
                 let request = AEADRequest(transform: tfm, input: pt, iv: ivs[i], associatedData: [UInt8(i & 0xFF)],
                                           context: i) { request, result in

@@ -19,8 +19,8 @@ struct AEADSoftwareTests {
             #expect(vectors.contains { !$0.valid }, "\(family)")
             #expect(vectors.contains { $0.valid }, "\(family)")
         }
-        // Every vendored block parsed (counted with grep -c '^Count' / '^COUNT'; boringssl.txt: 11 of 12 have
-        // 12-byte nonces), ESP copies of the ChaCha20-Poly1305 ones included.
+        // Every vendored block parsed (counted with grep -c '^Count' / '^COUNT'; all 5 + 11 ChaCha20-Poly1305 ones
+        // have 12-byte nonces), ESP copies of the ChaCha20-Poly1305 ones included.
         #expect(AEADVectors.gcmAll.count == 1200 && AEADVectors.ccmAll.count == 582)
         #expect(AEADVectors.chachaAll.count == 2 * 16)
         #expect(AEADVectors.chachaAll.contains { $0.algorithm == "rfc7539esp(chacha20,poly1305)" })
@@ -31,11 +31,9 @@ struct AEADSoftwareTests {
     @Test func espLayoutsMatchTheirBaseModes() throws {
         var rng = SeededGenerator(state: 4106)
         for _ in 0..<20 {
-            let key = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let salt = (0..<4).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let iv = (0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let ad = (0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let pt = (0..<Int.random(in: 0...100, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let key = randomBytes(16, using: &rng), salt = randomBytes(4, using: &rng)
+            let iv = randomBytes(8, using: &rng), ad = randomBytes(8, using: &rng)
+            let pt = randomBytes(Int.random(in: 0...100, using: &rng), using: &rng)
             let esp = try AEADConformance.make("rfc4106(gcm(aes))", .software, key: key + salt)
             let gcm = try AEADConformance.make("gcm(aes)", .software, key: key)
             #expect(try esp.encrypt(pt, iv: iv, associatedData: ad) == gcm.encrypt(pt, iv: salt + iv, associatedData: ad))

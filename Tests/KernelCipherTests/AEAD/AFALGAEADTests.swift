@@ -31,7 +31,7 @@ struct AFALGAEADTests {
         let limit = try #require(probe.maximumRequestSize)
         probe.release()
         for tagSize in Set([AEADAlgorithm.lookup(algorithm)!.tagSizes.first!, AEADAlgorithm.lookup(algorithm)!.maximumTagSize]) {
-            let key = AEADConformance.randomBytes(keySize, using: &rng)
+            let key = randomBytes(keySize, using: &rng)
             let kernel = try AEADConformance.make(algorithm, .kernel, key: key, tagSize: tagSize)
             let software = try AEADConformance.make(algorithm, .software, key: key, tagSize: tagSize)
             #expect(kernel.ivSize == software.ivSize && kernel.tagSize == tagSize && software.tagSize == tagSize)
@@ -39,7 +39,7 @@ struct AFALGAEADTests {
                 let ad = AEADConformance.randomAAD(algorithm, using: &rng)
                 let iv = AEADConformance.randomIV(algorithm, kernel.ivSize, using: &rng)
                 // ccm(aes) IVs here use L = 4, so every length fits; the ESP AAD counts toward the limit.
-                let pt = AEADConformance.randomBytes(min(length, limit - ad.count - 8 - 16), using: &rng)
+                let pt = randomBytes(min(length, limit - ad.count - 8 - 16), using: &rng)
                 let sealed = try kernel.encrypt(pt, iv: iv, associatedData: ad)
                 #expect(sealed == (try software.encrypt(pt, iv: iv, associatedData: ad)), "\(algorithm) \(pt.count)")
                 #expect(try software.decrypt(sealed, iv: iv, associatedData: ad) == pt)

@@ -35,7 +35,7 @@ struct AFALGEnvironmentTests {
         var out = [UInt8](repeating: 0, count: 16)
         let got = out.withUnsafeMutableBytes { recv(op, $0.baseAddress, $0.count, 0) }
         try #require(got == 16, "recv: \(got) \(lastError())")
-        #expect(hex(out) == "66e94bd4ef8a2c3b884cfa59ca342b2e")
+        #expect(Hex.encode(out) == "66e94bd4ef8a2c3b884cfa59ca342b2e")
     }
 
     /// libkcapi's kcapi_cipher_init queries crypto_user over NETLINK_CRYPTO (EPROTONOSUPPORT without it).
@@ -178,10 +178,6 @@ enum RawAFALG {
 func lastError() -> String {
     let e = errno
     return "errno \(e) (\(String(cString: strerror(e))))"
-}
-
-func hex(_ bytes: [UInt8]) -> String {
-    bytes.map { String(format: "%02x", $0) }.joined()
 }
 
 func kernelRelease() -> String {

@@ -17,7 +17,7 @@ import Testing
     /// 400 KiB of seeded noise that differential inputs are sliced from (byte-wise generation is slow in debug).
     static let noise: [UInt8] = {
         var generator = SeededGenerator(state: 0x5eed)
-        return (0..<(400 << 10) / 8).flatMap { _ in withUnsafeBytes(of: generator.next()) { Array($0) } }
+        return randomBytes(400 << 10, using: &generator)
     }()
 
     static let differential = ["sha1", "sha256", "sha512", "sha3-256", "hmac(sha1)", "hmac(sha256)", "cmac(aes)"]
@@ -42,9 +42,7 @@ import Testing
         #expect(kernel.engine == .kernel && kernel.digestSize == software.digestSize && kernel.isKeyed == software.isKeyed)
         #expect(kernel.blockSize == software.blockSize)
         if kernel.isKeyed {
-            let key = (0..<(name == "cmac(aes)" ? 32 : Int.random(in: 0...150, using: &generator))).map { _ in
-                UInt8.random(in: 0...255, using: &generator)
-            }
+            let key = randomBytes(name == "cmac(aes)" ? 32 : Int.random(in: 0...150, using: &generator), using: &generator)
             try kernel.setKey(key)
             try software.setKey(key)
         }

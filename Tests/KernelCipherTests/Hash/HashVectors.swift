@@ -1,4 +1,4 @@
-import Foundation
+import KernelCipherTestSupport
 
 /// One hash/MAC known answer: algorithm, key (empty for digests), message and digest.
 struct HashAnswer: Sendable, CustomStringConvertible {
@@ -11,31 +11,17 @@ struct HashAnswer: Sendable, CustomStringConvertible {
     var description: String { "\(algorithm) \(file)#\(index) (\(message.count) bytes)" }
 }
 
-/// Parses the vendored files in Resources/Vectors/Hash: CAVP `Len/Msg/MD`, RFC `Key/Msg/MD`, NIST CMAC
-/// `KEY/MESSAGE/OUTPUT`. A record ends at its `MD` or `OUTPUT` line.
+/// The hash suites' mapping of `VectorReader` cases in Resources/Vectors/Hash to `HashAnswer`s: CAVP
+/// `Len/Msg/MD`, RFC `Key/Msg/MD`, NIST CMAC `KEY/MESSAGE/OUTPUT`.
 enum HashVectors {
     static func load(_ file: String, algorithm: String) -> [HashAnswer] {
-        let url = Bundle.module.url(forResource: file, withExtension: nil, subdirectory: "Resources/Vectors/Hash")!
-        let text = try! String(contentsOf: url, encoding: .utf8)
-        var fields: [String: String] = [:]
-        var result: [HashAnswer] = []
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") && !line.hasPrefix("[") {
-            let parts = line.components(separatedBy: " =")
-            guard parts.count == 2 else { continue }
-            let name = parts[0].trimmingCharacters(in: .whitespaces).uppercased()
-            let value = parts[1].trimmingCharacters(in: .whitespaces)
-            fields[name] = value
-            guard name == "MD" || name == "OUTPUT" else { continue }
-            var message = Hex.decode(fields["MSG"] ?? fields["MESSAGE"] ?? "")
+        VectorReader.read(file, in: "Hash").enumerated().map { index, r in
+            var message = r.bytes("MSG", "MESSAGE")
             // CAVP: "Len = 0" comes with "Msg = 00"; Len (bits) is authoritative.
-            if file.hasSuffix(".rsp"), let bits = fields["LEN"].flatMap({ Int($0) }) { message = Array(message.prefix(bits / 8)) }
-            result.append(HashAnswer(
-                algorithm: algorithm, file: file, index: result.count, key: Hex.decode(fields["KEY"] ?? ""),
-                message: message, digest: Hex.decode(value)))
-            fields = [:]
+            if file.hasSuffix(".rsp") { message = Array(message.prefix(r.int("LEN") / 8)) }
+            return HashAnswer(algorithm: algorithm, file: file, index: index, key: r.bytes("KEY", or: []),
+                              message: message, digest: r.bytes("MD", "OUTPUT"))
         }
-        precondition(!result.isEmpty, "no vectors in \(file)")
-        return result
     }
 
     /// Every vendored vector, by kernel algorithm name.

@@ -10,6 +10,17 @@ import Testing
         try await HashConformance.check(HashVectors.all, engine: .software)
     }
 
+    /// Every vendored case read (VectorReaderTests counts them per file), and the subset the kernel suite
+    /// (AFALGHashTests) takes: a reader or mapping that drops cases fails here, on the host.
+    @Test func vectorCounts() {
+        #expect(HashVectors.all.count == 656)
+        let perAlgorithm = Dictionary(grouping: HashVectors.all, by: \.algorithm).mapValues(\.count)
+        #expect(perAlgorithm == ["sha1": 71, "sha224": 71, "sha256": 71, "sha384": 135, "sha512": 135, "sha3-224": 40,
+                                 "sha3-256": 38, "sha3-384": 30, "sha3-512": 22, "hmac(sha1)": 7, "hmac(sha224)": 6,
+                                 "hmac(sha256)": 6, "hmac(sha384)": 6, "hmac(sha512)": 6, "cmac(aes)": 12])
+        #expect(HashVectors.subset(stride: 12).count == 76)
+    }
+
     @Test("sizes and keyed flags", arguments: [
         ("sha1", 20, 64, false), ("sha256", 32, 64, false), ("sha512", 64, 128, false), ("sha3-256", 32, 136, false),
         ("hmac(sha256)", 32, 64, true), ("hmac(sha3-512)", 64, 72, true), ("cmac(aes)", 16, 16, true),

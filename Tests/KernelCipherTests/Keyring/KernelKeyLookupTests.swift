@@ -1,3 +1,4 @@
+import KernelCipherTestSupport
 import Testing
 @testable import KernelCipher
 

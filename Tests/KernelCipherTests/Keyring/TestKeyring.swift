@@ -36,12 +36,6 @@ final class TestKeyring {
     deinit { try? Keyring.unlink(ring, from: Keyring.session) }
 }
 
-/// Random key bytes.
-func randomBytes(_ count: Int) -> [UInt8] {
-    var generator = SystemRandomNumberGenerator()
-    return (0..<count).map { _ in UInt8.random(in: 0 ... .max, using: &generator) }
-}
-
 /// The error `body` threw, as a `KernelKeyError`, or nil (recording an issue) when it threw something else or nothing.
 func kernelKeyError(
     sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws(KernelCipherError) -> Void

@@ -1,4 +1,5 @@
 import Foundation
+import KernelCipherTestSupport
 import Testing
 @testable import KernelCipher
 
@@ -109,11 +110,11 @@ enum Conformance {
             for _ in 0..<iterations {
                 let key = randomKey(for: tfm, using: &rng)
                 try tfm.setKey(key)
-                let iv = (0..<tfm.ivSize).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let iv = randomBytes(tfm.ivSize, using: &rng)
                 var length = Int.random(in: 0...4096, using: &rng)
                 if tfm.properties.requiresBlockMultiple { length -= length % tfm.blockSize }
                 length = max(length, tfm.properties.minimumInput)
-                let plain = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let plain = randomBytes(length, using: &rng)
                 let cipher = try tfm.encrypt(plain, iv: iv)
                 #expect(cipher.count == plain.count)
                 #expect(try tfm.decrypt(cipher, iv: iv) == plain, "\(name) round trip, \(length) bytes")
@@ -122,15 +123,7 @@ enum Conformance {
     }
 
     static func randomKey(for tfm: CipherTransform, using rng: inout some RandomNumberGenerator) -> [UInt8] {
-        let size = tfm.keySizes.randomElement(using: &rng)!
-        return (0..<size).map { _ in UInt8.random(in: 0...255, using: &rng) }
-    }
-
-    /// `count` random bytes, eight at a time (fast even in debug builds, unlike per-byte generation).
-    static func randomBytes(_ count: Int) -> [UInt8] {
-        var rng = SystemRandomNumberGenerator()
-        var words = (0..<(count + 7) / 8).map { _ in rng.next() }
-        return words.withUnsafeMutableBytes { Array($0.prefix(count)) }
+        randomBytes(tfm.keySizes.randomElement(using: &rng)!, using: &rng)
     }
 
     /// The open socket descriptors of this process (`/proc/self/fd` links named `socket:[…]`): the kind

@@ -30,22 +30,6 @@ final class Scratch {
     func entries() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: url.path).sorted() }
 }
 
-/// Deterministic pseudo-random bytes (SplitMix64, `SeededGenerator`), fast enough for megabytes in debug builds.
-func testBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-    var generator = SeededGenerator(state: seed &+ 0x9E37_79B9_7F4A_7C15)
-    var out = [UInt8](repeating: 0, count: count)
-    out.withUnsafeMutableBytes { buffer in
-        var i = 0
-        while i < count {
-            withUnsafeBytes(of: generator.next()) { word in
-                for j in 0..<min(8, count - i) { buffer[i + j] = word[j] }
-            }
-            i += 8
-        }
-    }
-    return out
-}
-
 /// One algorithm with a key and IV to run `enc`/`dec` with.
 struct CipherCase: Sendable, CustomTestStringConvertible {
     var algorithm: String

@@ -162,11 +162,11 @@ struct AFALGDifferentialTests {
             if kernel.properties.requiresBlockMultiple { n -= n % kernel.blockSize }
             if n < kernel.properties.minimumInput { continue }
             if let limit = kernel.maximumRequestSize, n > limit { n = limit }
-            let key = (0..<sizes.randomElement(using: &rng)!).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let key = randomBytes(sizes.randomElement(using: &rng)!, using: &rng)
             if Self.rejects(software, key) { continue }
             try kernel.setKey(key)
-            let iv = (0..<kernel.ivSize).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let data = Conformance.randomBytes(n)
+            let iv = randomBytes(kernel.ivSize, using: &rng)
+            let data = randomBytes(n)
             let k = try kernel.encrypt(data, iv: iv)
             #expect(k == (try software.encrypt(data, iv: iv)), "\(algorithm) encrypt \(n) bytes")
             #expect(try kernel.decrypt(k, iv: iv) == data, "\(algorithm) decrypt \(n) bytes")
@@ -190,13 +190,13 @@ struct AFALGDifferentialTests {
         var rng = SystemRandomNumberGenerator()
         let cases = 1_500
         for i in 0..<cases {
-            let key = Conformance.randomBytes([16, 24, 32].randomElement(using: &rng)!)
+            let key = randomBytes([16, 24, 32].randomElement(using: &rng)!)
             try kernel.setKey(key)
             try software.setKey(key)
-            let iv = Conformance.randomBytes(kernel.ivSize)
+            let iv = randomBytes(kernel.ivSize)
             var n = Int.random(in: 0...4096, using: &rng)
             if kernel.properties.requiresBlockMultiple { n -= n % 16 }
-            let data = Conformance.randomBytes(n)
+            let data = randomBytes(n)
             let k = try kernel.encrypt(data, iv: iv)
             #expect(k == (try software.encrypt(data, iv: iv)), "\(algorithm) case \(i), \(n) bytes")
             #expect(try software.decrypt(k, iv: iv) == data)
@@ -211,7 +211,7 @@ struct AFALGDifferentialTests {
         let kernel = try Conformance.makeTransform(algorithm, .kernel, key: key)
         let software = try Conformance.makeTransform(algorithm, .software, key: key)
         let iv = [UInt8](repeating: 0xAB, count: kernel.ivSize)
-        let data = Conformance.randomBytes((16 << 20) + (algorithm == "ctr(aes)" ? 5 : 0))
+        let data = randomBytes((16 << 20) + (algorithm == "ctr(aes)" ? 5 : 0))
         let k = try kernel.encrypt(data, iv: iv)
         #expect(k == (try software.encrypt(data, iv: iv)))
         #expect(try kernel.decrypt(k, iv: iv) == data)

@@ -8,6 +8,15 @@ struct SoftwareEngineTests {
     @Test(arguments: VectorFile.algorithms)
     func knownAnswers(algorithm: String) throws { try Conformance.knownAnswers(algorithm, .software) }
 
+    /// Every vendored case read (VectorReaderTests counts them per file), per algorithm as the kernel suite
+    /// (AFALGEngineTests) takes them: a reader or mapping that drops cases fails here, on the host.
+    @Test func vectorCounts() {
+        #expect(VectorFile.all.count == 584)
+        let perAlgorithm = Dictionary(grouping: VectorFile.all, by: \.algorithm).mapValues(\.count)
+        #expect(perAlgorithm == ["cbc(aes)": 60, "ecb(aes)": 60, "ctr(aes)": 12, "rfc3686(ctr(aes))": 9, "xts(aes)": 400,
+                                 "chacha20": 3, "cbc(des3_ede)": 20, "ecb(des3_ede)": 20])
+    }
+
     @Test func properties() throws { try Conformance.properties(.software) }
 
     @Test func errors() throws { try Conformance.errors(.software) }
