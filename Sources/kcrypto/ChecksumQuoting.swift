@@ -36,8 +36,17 @@ enum ChecksumQuoting {
            units.allSatisfy(\.doubleQuotable) {
             return [UInt8(ascii: "\"")] + name + [UInt8(ascii: "\"")]
         }
+        let (quoted, endsInDollarQuote) = singleQuoted(units, startingInDollarQuote: false)
+        guard units.contains(where: { if case .singleQuote = $0.form { true } else { false } }) else { return quoted }
+        // coreutils 9.1's gnulib writes a name holding `'` in a second pass that starts in the `$'…'` state the
+        // first pass ended in (`a'` + U+0001 comes out as `'''a'\'''$'\001'`); kcrypto writes the same bytes.
+        return singleQuoted(units, startingInDollarQuote: endsInDollarQuote).0
+    }
+
+    /// The single-quoted form, and whether it ended inside a `$'…'` segment.
+    private static func singleQuoted(_ units: [Unit], startingInDollarQuote: Bool) -> ([UInt8], Bool) {
         var out: [UInt8] = [UInt8(ascii: "'")]
-        var inDollarQuote = false
+        var inDollarQuote = startingInDollarQuote
         for unit in units {
             switch unit.form {
             case .literal:
@@ -57,7 +66,7 @@ enum ChecksumQuoting {
             }
         }
         out.append(UInt8(ascii: "'"))
-        return out
+        return (out, inDollarQuote)
     }
 
     /// The name cut into characters (ASCII bytes, or multibyte characters of the locale; an invalid byte is one

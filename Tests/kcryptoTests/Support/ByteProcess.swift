@@ -26,7 +26,7 @@ enum ByteProcess {
         }
     }
 
-    /// Runs `executable arguments…` in `directory` (via `/bin/sh -c 'cd … && exec …'`: glibc's
+    /// Runs `executable arguments…` (a bare name is looked up in PATH and is its argv[0]) in `directory` (via `/bin/sh -c 'cd … && exec …'`: glibc's
     /// `posix_spawn_file_actions_addchdir_np` is not visible to Swift), stdin from the file `stdin`
     /// (`/dev/null` if nil), with `environment` added to this process's environment.
     static func run(_ executable: String, _ arguments: [[UInt8]], directory: String, stdin: String? = nil,
