@@ -94,6 +94,13 @@ final class ScratchDirectory {
         try #require(written == contents.count)
     }
 
+    /// Removes the file `name` (bytes, relative to the directory).
+    func remove(_ name: [UInt8]) throws {
+        let terminated = Array(path.utf8) + [UInt8(ascii: "/")] + name + [0]
+        let rc = terminated.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { unlink($0.baseAddress!) } }
+        try #require(rc == 0, "cannot remove \(String(decoding: name, as: UTF8.self).debugDescription): errno \(errno)")
+    }
+
     /// The file `name`'s path as a String (ASCII names only).
     func file(_ name: String) -> String { path + "/" + name }
 }
