@@ -96,9 +96,9 @@ enum ChecksumQuoting {
                 units.append(Unit(bytes: one, form: .literal, forcesQuotes: alone, doubleQuotable: alone))
             case UInt8(ascii: ":"):
                 units.append(Unit(bytes: one, form: .literal, forcesQuotes: true, doubleQuotable: true))
-            case _ where Array("!\"$&()*;<=>[^`|?\\".utf8).contains(byte):
+            case _ where shellSpecial.contains(byte):
                 units.append(Unit(bytes: one, form: .literal, forcesQuotes: true, doubleQuotable: false))
-            case _ where Array("%+,-./]_".utf8).contains(byte) || isAlphanumeric(byte):
+            case _ where safePunctuation.contains(byte) || isAlphanumeric(byte):
                 units.append(Unit(bytes: one, form: .literal, forcesQuotes: false, doubleQuotable: true))
             default:
                 let (length, printable) = locale.character(at: i, in: name)
@@ -113,6 +113,11 @@ enum ChecksumQuoting {
         }
         return units
     }
+
+    /// Bytes that make a name need quotes and are written as they are inside them.
+    private static let shellSpecial = Set("!\"$&()*;<=>[^`|?\\".utf8)
+    /// Punctuation that never needs quotes.
+    private static let safePunctuation = Set("%+,-./]_".utf8)
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {
         (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
