@@ -12,8 +12,10 @@ enum CipherCommandError: Error, CustomStringConvertible {
     case keySource(String)
     /// The IV option does not fit the algorithm.
     case iv(String)
-    /// An option value or combination is not usable.
+    /// An option value or combination is not usable (exit 64 with the command's usage).
     case usage(String)
+    /// The run cannot go on for a reason that is not the command line's (a closed stream, a file refused).
+    case refused(String)
     /// A system call on a file failed.
     case io(operation: String, path: String, errno: Errno)
     /// The library refused or failed a request.
@@ -27,7 +29,8 @@ enum CipherCommandError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .badHex(let what, let reason): "\(what): not valid hex: \(reason)"
-        case .keySource(let message), .iv(let message), .usage(let message), .inputLength(let message): message
+        case .keySource(let message), .iv(let message), .usage(let message), .refused(let message),
+             .inputLength(let message): message
         case .io(let operation, let path, let errno): "cannot \(operation) \(path): \(errno)"
         case .cipher(let error): "\(error)"
         case .badPadding: "bad decrypt: bad padding (wrong key, IV, or corrupted input)"
@@ -129,7 +132,7 @@ struct CipherInput: ~Copyable {
     /// start). `option` names the option in messages (`-i`, `--aad-file`, `FILE`).
     init(name path: FileName?, option: String = "-i") throws(CipherCommandError) {
         guard let path, !path.isStandardStream else {
-            guard !StandardStreams.wasClosed(0) else { throw .usage("stdin is closed") }
+            guard !StandardStreams.wasClosed(0) else { throw .refused("stdin is closed") }
             fd = 0; name = "stdin"; return
         }
         guard !path.isEmpty else { throw .usage("\(option): the file name is empty") }

@@ -25,7 +25,7 @@ struct CipherOutput: ~Copyable {
     /// Opens stdout for nil or `-`, else the file `path` names (byte for byte).
     init(path: FileName?) throws(CipherCommandError) {
         guard let path, !path.isStandardStream else {
-            guard !StandardStreams.wasClosed(1) else { throw .usage("stdout is closed") }
+            guard !StandardStreams.wasClosed(1) else { throw .refused("stdout is closed") }
             fd = 1; name = "stdout"; rename = nil; mode = nil
             return
         }
@@ -43,7 +43,7 @@ struct CipherOutput: ~Copyable {
             // /dev/stdout, /dev/fd/N, /proc/self/fd/N: write through a duplicate of that descriptor, exactly as
             // a shell redirection would (keeps O_APPEND and the offset; never replaces the file behind it).
             guard !StandardStreams.wasClosed(inherited) else {
-                throw .usage(inherited == 1 ? "stdout is closed" : "\(shown): descriptor \(inherited) is closed")
+                throw .refused(inherited == 1 ? "stdout is closed" : "\(shown): descriptor \(inherited) is closed")
             }
             let fd = fcntl(inherited, F_DUPFD_CLOEXEC, 3)
             guard fd >= 0 else { throw .io(operation: "open", path: shown, errno: .current) }
@@ -73,10 +73,10 @@ struct CipherOutput: ~Copyable {
             return (try openDirect(path, flags: 0, shown: shown), nil, nil)
         }
         guard st.st_mode & 0o222 != 0 else {
-            throw .usage("refusing to overwrite \(shown): read-only (mode 0\(String(st.st_mode & 0o7777, radix: 8)))")
+            throw .refused("refusing to overwrite \(shown): read-only (mode 0\(String(st.st_mode & 0o7777, radix: 8)))")
         }
         if case .failure(let errno) = path.access(W_OK) {
-            throw .usage("refusing to overwrite \(shown): \(errno)")
+            throw .refused("refusing to overwrite \(shown): \(errno)")
         }
         let target = try resolveLinks(path, shown: shown)
         var resolved = stat()

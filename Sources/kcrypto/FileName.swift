@@ -38,8 +38,8 @@ struct FileName: Hashable, Sendable {
     /// `displayForError`, naming `option` (e.g. `--key-file`) when the name is withheld.
     func shown(option: String?) -> String {
         if mayBeKey {
-            return "(the \(option.map { "\($0) argument" } ?? "name"), not shown: it holds 16 or more hex digits in a "
-                + "row and may be a key)"
+            let what = bytes.allSatisfy(Self.isHexDigit) ? "it is all hex digits" : "it holds 16 or more hex digits in a row"
+            return "(the \(option.map { "\($0) argument" } ?? "name"), not shown: \(what) and may be a key)"
         }
         return FileName.escaped(bytes, limit: 80)
     }
@@ -48,8 +48,7 @@ struct FileName: Hashable, Sendable {
     var mayBeKey: Bool {
         var run = 0
         for byte in bytes {
-            let lower = byte | 0x20
-            if (byte >= 0x30 && byte <= 0x39) || (lower >= 0x61 && lower <= 0x66) {
+            if Self.isHexDigit(byte) {
                 run += 1
                 if run >= 16 { return true }
             } else {
@@ -57,6 +56,10 @@ struct FileName: Hashable, Sendable {
             }
         }
         return false
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x66)
     }
 
     /// `open(2)` on the exact bytes (`O_CLOEXEC | O_NOCTTY` added), EINTR retried.

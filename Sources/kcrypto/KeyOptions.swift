@@ -117,7 +117,7 @@ struct KeyOptions: ParsableArguments {
         let path = keyFile!
         if path.isStandardStream {
             try refuseStdinKey(fd: 0, source: "--key-file -", input: input)
-            guard !StandardStreams.wasClosed(0) else { throw .usage("--key-file -: stdin is closed") }
+            guard !StandardStreams.wasClosed(0) else { throw .refused("--key-file -: stdin is closed") }
             return try HexBytes.readKey(fd: 0, what: "--key-file - (stdin)")
         }
         let shown = path.shown(option: "--key-file")
