@@ -41,7 +41,7 @@ extension Kcrypto {
         @Option(help: "auto (kernel when AF_ALG serves the algorithm, else software), kernel or software.")
         var engine: EngineOption = .auto
 
-        @Option(help: "Verify the checksum list LIST (- for stdin), as sha256sum -c LIST does.")
+        @Option(help: ArgumentHelp("Verify the checksum list LIST (- for stdin), as sha256sum -c LIST does.", valueName: "LIST"))
         var check: FileName?
 
         @Flag(help: "Write BSD-style lines: 'SHA256 (FILE) = HEX'.")
