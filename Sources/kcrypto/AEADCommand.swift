@@ -9,8 +9,8 @@ struct AEADOptions: ParsableArguments {
     @Option(help: "AEAD associated data as hex (authenticated, not encrypted). ESP forms: the ESP header without the IV.")
     var aad: String?
 
-    @Option(name: .customLong("aad-file"), help: "Read the AEAD associated data (raw bytes) from this file.")
-    var aadFile: String?
+    @Option(name: .customLong("aad-file"), help: "Read the AEAD associated data (raw bytes) from this file; - for stdin (then give the input with -i).")
+    var aadFile: FileName?
 
     @Option(name: .customLong("tag-len"), help: "AEAD tag size in bytes (default: the algorithm's largest).")
     var tagLength: Int?
@@ -35,14 +35,14 @@ struct AEADCommand {
         let cipher = options.cipher
         if options.padding != nil { throw .usage("--padding does not apply to AEAD ciphers such as \(cipher)") }
         if options.aead.aad != nil && options.aead.aadFile != nil { throw .usage("give only one of --aad and --aad-file") }
-        try options.key.check(input: options.input)
+        try options.checkBeforeWork()
         let preference = try options.key.enginePreference(options.engine.preference)
         let transform: AEADTransform
         do {
             transform = try AEADTransform(cipher, tagSize: options.aead.tagLength, engine: preference,
                                           options: .init(maxInFlight: 1))
         } catch {
-            throw .cipher(error)
+            throw Self.tagLengthFirst(error) ?? .cipher(error)
         }
         defer { transform.release() }
         switch try options.key.material(input: options.input) {
@@ -76,6 +76,17 @@ struct AEADCommand {
         try output.commit()
     }
 
+    /// A tag length no engine accepts is a usage error, said first (not under "no engine offers …").
+    static func tagLengthFirst(_ error: KernelCipherError) -> CipherCommandError? {
+        var errors = [error]
+        if case .noEngineAvailable(_, let kernel, let software) = error { errors = [software, kernel] }
+        for case .invalidTagLength(let length, let allowed) in errors {
+            return .usage("--tag-len \(length): invalid tag length; allowed: "
+                + allowed.map(String.init).joined(separator: ", ") + " bytes")
+        }
+        return nil
+    }
+
     private func tooLarge(_ limit: Int, _ transform: AEADTransform) -> CipherCommandError {
         .inputLength("input too large for one \(options.cipher) request on the \(transform.engine) engine: the limit "
             + "is \(limit) bytes of associated data + ciphertext + tag (AEAD input is not split)")
@@ -83,7 +94,9 @@ struct AEADCommand {
 
     /// Reads the whole input, refusing more than `limit` bytes.
     private func readAll(limit: Int, transform: AEADTransform) throws(CipherCommandError) -> [UInt8] {
-        let input = try CipherInput(path: options.input)
+        let input = try CipherInput(name: options.input)
+        let meter = options.progress ? Progress(total: input.regularFileSize, label: "read") : nil
+        defer { meter?.finish() }
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         defer { HexBytes.wipe(&chunk) }
@@ -104,13 +117,14 @@ struct AEADCommand {
                 data = grown
             }
             data.append(contentsOf: chunk[0..<n])
+            meter?.advance(by: n)
             if n < chunk.count { return data }
         }
     }
 
     private func parseIV(size: Int) throws(CipherCommandError) -> [UInt8] {
         guard let iv = options.iv else {
-            throw .iv("\(options.cipher) needs --iv with \(size) bytes (\(2 * size) hex digits)")
+            throw .usage("\(options.cipher) needs --iv with \(size) bytes (\(2 * size) hex digits)")
         }
         let bytes = try HexBytes.decode(Array(iv.utf8), what: "--iv")
         guard bytes.count == size else {
@@ -122,7 +136,7 @@ struct AEADCommand {
     private func loadAssociatedData() throws(CipherCommandError) -> [UInt8] {
         if let aad = options.aead.aad { return try HexBytes.decode(Array(aad.utf8), what: "--aad") }
         guard let path = options.aead.aadFile else { return [] }
-        let file = try CipherInput(path: path)
+        let file = try CipherInput(name: path, option: "--aad-file")
         var bytes = [UInt8](repeating: 0, count: 1 << 20)
         let n = try bytes.withUnsafeMutableBytes { buffer in
             Result { () throws(CipherCommandError) in try file.readFull(into: buffer) }

@@ -17,44 +17,52 @@ struct CipherOutput: ~Copyable {
     /// The target as shown in messages.
     let name: String
     /// Where the temporary file is renamed to, and the temporary file; nil when writing directly.
-    private let rename: (target: String, temporary: String)?
+    private let rename: (target: FileName, temporary: FileName)?
     /// Permission bits to give the temporary file before the rename (those of the file it replaces).
     private let mode: mode_t?
     private var committed = false
 
-    init(path: String?) throws(CipherCommandError) {
-        guard let path, path != "-" else {
-            guard !StandardStreams.wasClosed(1) else { throw .usage("stdout is closed") }
+    /// Opens stdout for nil or `-`, else the file `path` names (byte for byte).
+    init(path: FileName?) throws(CipherCommandError) {
+        guard let path, !path.isStandardStream else {
+            guard !StandardStreams.wasClosed(1) else { throw .refused("stdout is closed") }
             fd = 1; name = "stdout"; rename = nil; mode = nil
             return
         }
-        let shown = Text.argument(path, option: "-o")
+        guard !path.isEmpty else { throw .usage("-o: the file name is empty") }
+        let shown = path.shown(option: "-o")
         let opened = try Self.open(path, shown: shown)
         fd = opened.fd; name = shown; rename = opened.rename; mode = opened.mode
     }
 
-    private typealias Opened = (fd: CInt, rename: (target: String, temporary: String)?, mode: mode_t?)
+    private typealias Opened = (fd: CInt, rename: (target: FileName, temporary: FileName)?, mode: mode_t?)
 
     /// Decides how `path` is written (see the type's comment) and opens the descriptor written to.
-    private static func open(_ path: String, shown: String) throws(CipherCommandError) -> Opened {
+    private static func open(_ path: FileName, shown: String) throws(CipherCommandError) -> Opened {
         if let inherited = ownDescriptor(path) {
             // /dev/stdout, /dev/fd/N, /proc/self/fd/N: write through a duplicate of that descriptor, exactly as
             // a shell redirection would (keeps O_APPEND and the offset; never replaces the file behind it).
             guard !StandardStreams.wasClosed(inherited) else {
-                throw .usage(inherited == 1 ? "stdout is closed" : "\(shown): descriptor \(inherited) is closed")
+                throw .refused(inherited == 1 ? "stdout is closed" : "\(shown): descriptor \(inherited) is closed")
             }
             let fd = fcntl(inherited, F_DUPFD_CLOEXEC, 3)
             guard fd >= 0 else { throw .io(operation: "open", path: shown, errno: .current) }
             return (fd, nil, nil)
         }
         var st = stat()
-        if stat(path, &st) != 0 {
-            guard errno == ENOENT else { throw .io(operation: "open", path: shown, errno: .current) }
+        if case .failure(let errno) = path.stat(&st) {
+            guard errno.rawValue == ENOENT else { throw .io(operation: "open", path: shown, errno: errno) }
             // New file (or a dangling symlink: create the file it names). 0666: the kernel applies the umask
             // (or the directory's default ACL) itself.
             let target = try resolveLinks(path, shown: shown)
-            let (fd, temporary) = try createTemporary(for: target, mode: 0o666, shown: shown)
-            return (fd, (target, temporary), nil)
+            switch createTemporary(for: target, mode: 0o666) {
+            case .success(let temporary): return (temporary.fd, (target, temporary.name), nil)
+            case .failure(let errno) where errno.rawValue == EACCES || errno.rawValue == EPERM:
+                // A directory we may not add a temporary to: creating the file itself fails the same way,
+                // unless a default ACL or a racing creator differs; let open(2) say.
+                return (try openDirect(target, flags: O_CREAT | O_EXCL, shown: shown), nil, nil)
+            case .failure(let errno): throw .io(operation: "create a temporary file for", path: shown, errno: errno)
+            }
         }
         switch st.st_mode & S_IFMT {
         case S_IFREG:
@@ -65,26 +73,34 @@ struct CipherOutput: ~Copyable {
             return (try openDirect(path, flags: 0, shown: shown), nil, nil)
         }
         guard st.st_mode & 0o222 != 0 else {
-            throw .usage("refusing to overwrite \(shown): read-only (mode 0\(String(st.st_mode & 0o7777, radix: 8)))")
+            throw .refused("refusing to overwrite \(shown): read-only (mode 0\(String(st.st_mode & 0o7777, radix: 8)))")
         }
-        guard access(path, W_OK) == 0 else {
-            throw .usage("refusing to overwrite \(shown): \(Errno.current)")
+        if case .failure(let errno) = path.access(W_OK) {
+            throw .refused("refusing to overwrite \(shown): \(errno)")
         }
         let target = try resolveLinks(path, shown: shown)
         var resolved = stat()
-        guard lstat(target, &resolved) == 0, resolved.st_dev == st.st_dev, resolved.st_ino == st.st_ino else {
+        guard case .success = target.lstat(&resolved), resolved.st_dev == st.st_dev, resolved.st_ino == st.st_ino else {
             // A /proc/self/fd/N link onto a deleted or unnamed file: no name to rename onto.
             return (try openDirect(path, flags: O_TRUNC, shown: shown), nil, nil)
         }
-        let (fd, temporary) = try createTemporary(for: target, mode: 0o600, shown: shown)
-        if (st.st_uid != geteuid() || st.st_gid != getegid()) && fchown(fd, st.st_uid, st.st_gid) != 0 {
+        let temporary: (fd: CInt, name: FileName)
+        switch createTemporary(for: target, mode: 0o600) {
+        case .success(let created): temporary = created
+        case .failure(let errno) where errno.rawValue == EACCES || errno.rawValue == EPERM:
+            // A writable file in a directory we may not write (no temporary possible): rewrite it in place, as
+            // `openssl enc -out` and `> file` do.
+            return (try openDirect(path, flags: O_TRUNC, shown: shown), nil, nil)
+        case .failure(let errno): throw .io(operation: "create a temporary file for", path: shown, errno: errno)
+        }
+        if (st.st_uid != geteuid() || st.st_gid != getegid()) && fchown(temporary.fd, st.st_uid, st.st_gid) != 0 {
             // Not allowed to give the file away (not root): rewrite it in place, as openssl does.
-            close(fd)
-            unlink(temporary)
+            close(temporary.fd)
+            _ = temporary.name.unlink()
             InterruptCleanup.disarm()
             return (try openDirect(path, flags: O_TRUNC, shown: shown), nil, nil)
         }
-        return (fd, (target, temporary), st.st_mode & 0o7777)
+        return (temporary.fd, (target, temporary.name), st.st_mode & 0o7777)
     }
 
     /// Writes all of `bytes` (`write(2)`, EINTR retried).
@@ -98,8 +114,8 @@ struct CipherOutput: ~Copyable {
         guard let rename else { return }
         if let mode, fchmod(fd, mode) != 0 { throw .io(operation: "set the mode of", path: name, errno: .current) }
         if fsync(fd) != 0 { throw .io(operation: "write", path: name, errno: .current) }
-        if Glibc.rename(rename.temporary, rename.target) != 0 {
-            throw .io(operation: "rename to", path: name, errno: .current)
+        if case .failure(let errno) = rename.temporary.rename(to: rename.target) {
+            throw .io(operation: "rename to", path: name, errno: errno)
         }
         committed = true
         InterruptCleanup.disarm()
@@ -109,83 +125,78 @@ struct CipherOutput: ~Copyable {
         if fd > 2 { close(fd) }
         guard let rename else { return }
         InterruptCleanup.disarm()
-        if !committed { unlink(rename.temporary) }
+        if !committed { _ = rename.temporary.unlink() }
     }
 
     /// The descriptor number when `path` names one of this process's own descriptors: `/dev/stdout`,
     /// `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N` or `/proc/PID/fd/N` with our pid.
-    private static func ownDescriptor(_ path: String) -> CInt? {
-        switch path {
-        case "/dev/stdout": return 1
-        case "/dev/stderr": return 2
+    static func ownDescriptor(_ path: FileName) -> CInt? {
+        switch path.bytes {
+        case Array("/dev/stdout".utf8): return 1
+        case Array("/dev/stderr".utf8): return 2
         default: break
         }
-        for prefix in ["/dev/fd/", "/proc/self/fd/", "/proc/\(getpid())/fd/"] where path.hasPrefix(prefix) {
-            return CInt(path.dropFirst(prefix.count))
+        for prefix in ["/dev/fd/", "/proc/self/fd/", "/proc/\(getpid())/fd/"] where path.bytes.starts(with: prefix.utf8) {
+            let digits = path.bytes.dropFirst(prefix.utf8.count)
+            guard !digits.isEmpty, digits.count < 10, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return CInt(String(decoding: digits, as: UTF8.self))
         }
         return nil
     }
 
     /// `open(path, O_WRONLY | flags)` for a target written directly.
-    private static func openDirect(_ path: String, flags: CInt, shown: String) throws(CipherCommandError) -> CInt {
-        switch valueOrErrno(retryOnInterrupt: true, { Glibc.open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | flags) }) {
-        case .success(let fd): return fd
-        case .failure(let errno): throw .io(operation: "open", path: shown, errno: errno)
-        }
+    private static func openDirect(_ path: FileName, flags: CInt, shown: String) throws(CipherCommandError) -> CInt {
+        do { return try path.open(O_WRONLY | flags) } catch { throw .io(operation: "open", path: shown, errno: error) }
     }
 
     /// The path the last component of `path` names after following symlinks (`lstat`, `readlink`), so the
     /// temporary file is created next to the real file and the rename keeps the link.
-    private static func resolveLinks(_ path: String, shown: String) throws(CipherCommandError) -> String {
+    private static func resolveLinks(_ path: FileName, shown: String) throws(CipherCommandError) -> FileName {
         var current = path
         for _ in 0..<40 {
             var st = stat()
-            guard lstat(current, &st) == 0, st.st_mode & S_IFMT == S_IFLNK else { return current }
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let n = readlink(current, &buffer, buffer.count - 1)
-            guard n >= 0 else { throw .io(operation: "open", path: shown, errno: .current) }
-            let link = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            current = link.hasPrefix("/") ? link : directory(of: current) + link
+            guard case .success = current.lstat(&st), st.st_mode & S_IFMT == S_IFLNK else { return current }
+            let link: [UInt8]
+            switch current.readlink() {
+            case .success(let bytes): link = bytes
+            case .failure(let errno): throw .io(operation: "open", path: shown, errno: errno)
+            }
+            guard let next = FileName(bytes: link.first == UInt8(ascii: "/") ? link : current.directoryPrefix + link)
+            else { throw .io(operation: "open", path: shown, errno: Errno(rawValue: ENOENT)) }
+            current = next
         }
         throw .io(operation: "open", path: shown, errno: Errno(rawValue: ELOOP))
     }
 
-    /// The directory part of `path` with its trailing slash, or "" for a bare name.
-    private static func directory(of path: String) -> String {
-        path.lastIndex(of: "/").map { String(path[...$0]) } ?? ""
-    }
-
     /// Creates `.NAME.kcrypto-XXXXXX` next to `target` (`open(O_CREAT | O_EXCL | O_CLOEXEC)`, random suffix,
-    /// `mode` before the umask); returns its descriptor and path. The signal handlers know the name before the
+    /// `mode` before the umask); returns its descriptor and name. The signal handlers know the name before the
     /// file exists, so no signal can leave it behind.
-    private static func createTemporary(for target: String, mode: mode_t, shown: String) throws(CipherCommandError)
-        -> (CInt, String)
-    {
-        let directory = directory(of: target)
-        let base = target.lastIndex(of: "/").map { String(target[target.index(after: $0)...]) } ?? target
-        let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+    private static func createTemporary(for target: FileName, mode: mode_t) -> Result<(fd: CInt, name: FileName), Errno> {
+        let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
         var failure = Errno(rawValue: EEXIST)
         for _ in 0..<100 {
-            let suffix = String((0..<6).map { _ in letters.randomElement()! })
-            let temporary = "\(directory).\(base).kcrypto-\(suffix)"
+            let suffix = (0..<6).map { _ in letters.randomElement()! }
+            let temporary = FileName(bytes: target.directoryPrefix + [UInt8(ascii: ".")] + target.lastComponent
+                + Array(".kcrypto-".utf8) + suffix)!
             InterruptCleanup.arm(removing: temporary)
-            switch valueOrErrno(retryOnInterrupt: true, {
-                Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, mode)
-            }) {
-            case .success(let fd): return (fd, temporary)
-            case .failure(let errno): failure = errno
+            do {
+                return .success((try temporary.open(O_WRONLY | O_CREAT | O_EXCL, mode: mode), temporary))
+            } catch {
+                failure = error
             }
             InterruptCleanup.disarm()
             if failure.rawValue != EEXIST { break }
         }
-        throw .io(operation: "create a temporary file for", path: shown, errno: failure)
+        return .failure(failure)
     }
 }
 
-/// Removes the temporary output file when SIGHUP, SIGINT, SIGQUIT, SIGPIPE or SIGTERM ends the process before
-/// it was renamed into place (`unlink` is async-signal-safe), then dies of the same signal. A signal the
-/// process inherited as ignored (`nohup`, background jobs) is left ignored. SIGQUIT replaces the Swift
-/// runtime's backtracer, which would print a crash report and let the run continue.
+/// Ends the run on SIGHUP, SIGINT, SIGQUIT, SIGPIPE or SIGTERM in every command and phase: removes the temporary
+/// output file if one is armed (`unlink` is async-signal-safe), sets RLIMIT_CORE to 0 (a SIGQUIT core file would hold key
+/// bytes), and dies of the same signal with its default disposition, so the parent sees "killed by SIGQUIT".
+/// Installed first thing in `main`, replacing the Swift runtime's backtracer for SIGQUIT (which printed a crash
+/// report and let the run go on). A signal the process inherited as ignored (`nohup`, `trap '' INT`, background
+/// jobs) is left ignored, as coreutils do.
 enum InterruptCleanup {
     static let signals = [SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM]
 
@@ -193,10 +204,14 @@ enum InterruptCleanup {
     /// handler running on another thread may still be reading it.
     private static let path = Atomic<Int>(0)
 
-    /// Arms the handler for `temporary` (installed once with `sigaction`; dispositions found SIG_IGN are kept).
-    static func arm(removing temporary: String) {
+    /// Installs the handlers (call first thing in `main`; idempotent).
+    static func install() { _ = installed }
+
+    /// Arms the handler for `temporary`.
+    static func arm(removing temporary: FileName) {
         _ = installed
-        path.store(Int(bitPattern: strdup(temporary)), ordering: .releasing)
+        let copy = temporary.withPathOrNil { strdup($0) }
+        path.store(Int(bitPattern: copy), ordering: .releasing)
     }
 
     /// Installs the handlers (once, thread-safely: a lazily initialised static).
@@ -212,6 +227,8 @@ enum InterruptCleanup {
                 if let file = UnsafePointer<CChar>(bitPattern: InterruptCleanup.path.load(ordering: .acquiring)) {
                     unlink(file)
                 }
+                var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+                setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
                 signal(sig, SIG_DFL)
                 raise(sig)
             }

@@ -29,7 +29,7 @@ struct CipherStream {
     /// Reads `input` to the end and writes the result to `output`; returns the number of input bytes.
     @discardableResult
     mutating func run(
-        from input: borrowing CipherInput, to output: borrowing CipherOutput, progress: inout Progress
+        from input: borrowing CipherInput, to output: borrowing CipherOutput, progress: Progress?
     ) throws(CipherCommandError) -> Int {
         let blockSize = transform.blockSize
         let capacity = chaining == .wholeMessage ? Self.wholeMessageLimit : chunkSize
@@ -48,6 +48,7 @@ struct CipherStream {
 
         var count = try input.readFull(into: UnsafeMutableRawBufferPointer(rebasing: current[0..<capacity]))
         total = count
+        progress?.advance(by: count)
         while true {
             let nextCount = count == capacity
                 ? try input.readFull(into: UnsafeMutableRawBufferPointer(rebasing: next[0..<capacity])) : 0
@@ -72,7 +73,7 @@ struct CipherStream {
             swap(&current, &next)
             count = nextCount
             total += nextCount
-            progress.update(total)
+            progress?.advance(by: nextCount)
         }
         return total
     }

@@ -12,7 +12,14 @@ extension Kcrypto {
         @OptionGroup var output: FormatOption
 
         func run() async throws {
-            let report = Diagnostics.collect(procCryptoPath: proc.path)
+            var report: Diagnostics
+            do {
+                report = try proc.withLibraryPath { Diagnostics.collect(procCryptoPath: $0) }
+            } catch let error as Errno {
+                report = Diagnostics.collect(procCryptoPath: "")
+                report.procCrypto.error = error.name
+            }
+            report.procCrypto.path = proc.shown
             switch output.format {
             case .json: try Console.printJSON(report)
             case .text: try Console.print(Self.render(report))

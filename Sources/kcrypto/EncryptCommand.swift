@@ -62,10 +62,13 @@ struct CipherOptions: ParsableArguments {
     var iv: String?
 
     @Option(name: [.customShort("i"), .customLong("in")], help: "Input file; - or none: stdin.")
-    var input: String?
+    var input: FileName?
 
     @Option(name: [.customShort("o"), .customLong("out")], help: "Output file; - or none: stdout. Devices and FIFOs are written directly, regular files replaced on success (see README).")
-    var output: String?
+    var output: FileName?
+
+    @Flag(help: "Show bytes done, rate and ETA on stderr (redrawn on a terminal, a line every 10 s otherwise).")
+    var progress = false
 
     @Option(help: "pkcs7 or none. Default: pkcs7 for block modes (ecb, cbc), none for stream and other modes.")
     var padding: Padding?
@@ -81,25 +84,33 @@ struct CipherOptions: ParsableArguments {
     /// The largest `--chunk-size`: three buffers of this size are allocated.
     static let maximumChunkSize = 256 << 20
 
-    /// Runs the command; any failure becomes one `kcrypto: …` line on stderr and exit status 1.
-    func execute(_ operation: CipherOperation) throws(ExitCode) {
+    /// Runs the command; a usage error becomes `kcrypto: …` and the command's usage with exit status 64, any
+    /// other failure one `kcrypto: …` line on stderr and exit status 1.
+    func execute(_ operation: CipherOperation) throws {
         do {
             try perform(operation)
         } catch {
-            Console.error(error.description)
-            throw ExitCode(1)
+            throw error.exit()
         }
     }
 
-    private func perform(_ operation: CipherOperation) throws(CipherCommandError) {
+    /// Checks that need no work done: paths not empty, at most one input on stdin, the key options.
+    func checkBeforeWork() throws(CipherCommandError) {
         guard chunkSize > 0, chunkSize % 64 == 0, chunkSize <= Self.maximumChunkSize else {
             throw .usage("--chunk-size must be a positive multiple of 64 of at most \(Self.maximumChunkSize) bytes")
         }
+        if input?.isEmpty == true { throw .usage("-i: the file name is empty") }
+        if output?.isEmpty == true { throw .usage("-o: the file name is empty") }
+        if aead.aadFile?.isEmpty == true { throw .usage("--aad-file: the file name is empty") }
+        try key.check(input: input, others: aead.aadFile.map { [("--aad-file", StdinSharing.reads($0, nilIsStdin: false))] } ?? [])
+    }
+
+    private func perform(_ operation: CipherOperation) throws(CipherCommandError) {
         if AEADCommand.isAEAD(cipher, engine: engine) { return try AEADCommand(options: self).run(operation) }
         if aead.isGiven {
             throw .usage("--aad, --aad-file and --tag-len apply to AEAD ciphers (e.g. 'gcm(aes)'); \(cipher) is not one")
         }
-        try key.check(input: input)
+        try checkBeforeWork()
         let preference = try key.enginePreference(engine.preference)
         let transform: Transform
         do {
@@ -125,23 +136,23 @@ struct CipherOptions: ParsableArguments {
                 + "(use --padding none)")
         }
 
-        let input = try CipherInput(path: input)
+        let input = try CipherInput(name: input)
         var output = try CipherOutput(path: output)
-        var progress = Progress()
-        defer { progress.finish() }
+        let meter = progress ? Progress(total: input.regularFileSize, label: operation == .encrypt ? "enc" : "dec") : nil
         var stream = CipherStream(
             transform: transform, operation: operation, padding: padding,
             chaining: transform.ivChaining, chunkSize: chunkSize, iv: ivBytes)
-        try stream.run(from: input, to: output, progress: &progress)
+        try stream.run(from: input, to: output, progress: meter)
         try output.commit()
+        meter?.finish()
     }
 
     private func parseIV(size: Int) throws(CipherCommandError) -> [UInt8] {
         guard size > 0 else {
-            if iv != nil { throw .iv("\(cipher) takes no IV; remove --iv") }
+            if iv != nil { throw .usage("\(cipher) takes no IV; remove --iv") }
             return []
         }
-        guard let iv else { throw .iv("\(cipher) needs --iv with \(size) bytes (\(2 * size) hex digits)") }
+        guard let iv else { throw .usage("\(cipher) needs --iv with \(size) bytes (\(2 * size) hex digits)") }
         let bytes = try HexBytes.decode(Array(iv.utf8), what: "--iv")
         guard bytes.count == size else {
             throw .iv("--iv has \(bytes.count) bytes; \(cipher) needs \(size) (\(2 * size) hex digits)")

@@ -34,7 +34,7 @@ extension Kcrypto {
         static let refusedExitCode: Int32 = 3
 
         func run() async throws {
-            let answer = Self.check(name: name, type: type, proc: try proc.load(), procPath: proc.path)
+            let answer = Self.check(name: name, type: type, proc: try proc.load(), procPath: proc.shown)
             switch output.format {
             case .json: try Console.printJSON(answer)
             case .text: if answer.available { try Console.print(answer.message) }

@@ -13,32 +13,62 @@ struct Kcrypto: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Has.self, Doctor.self, Enc.self, Dec.self, Dgst.self, Rng.self, Speed.self]
     )
 
-    /// ArgumentParser's `main`, with descriptors 0–2 reserved first, help written through the checked stdout
-    /// writer, and parse errors that never echo a value (it may be a key given to the wrong option).
+    /// ArgumentParser's `main`, with the signal handlers installed and descriptors 0–2 reserved first, argv
+    /// encoded reversibly (`ArgvEncoding`, so file names reach `open` byte for byte), help written through the
+    /// checked stdout writer, and parse errors that never echo a value (it may be a key given to the wrong option).
+    /// Usage errors a command finds while running (`UsageError`, `ValidationError`) print that command's usage and
+    /// exit 64.
     static func main() async {
+        InterruptCleanup.install()
         StandardStreams.reserve()
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = ArgvEncoding.encodedArguments()
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot(arguments)
+            command = try parseAsRoot(arguments)
+        } catch {
+            fail(error, arguments: arguments)
+        }
+        do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
+        } catch let error as UsageError {
+            usageFailure(error.message, command: type(of: command))
+        } catch let error as ValidationError {
+            usageFailure(error.message, command: type(of: command))
         } catch {
-            let code = exitCode(for: error)
-            let message = fullMessage(for: error)
-            if code == .success {
-                if !message.isEmpty {
-                    do { try Console.print(message) } catch { Glibc.exit(1) }
-                }
-            } else if !message.isEmpty {
-                let lines = ParseErrorText.redacted(message, arguments: arguments)
-                    .split(separator: "\n", omittingEmptySubsequences: false).map { Text.escaped(String($0)) }
-                StandardStreams.write(2, lines.joined(separator: "\n") + "\n")
-            }
-            Glibc.exit(code.rawValue)
+            fail(error, arguments: arguments)
         }
+    }
+
+    /// Prints `kcrypto: message` (escaped) and `command`'s usage on stderr; exits 64.
+    static func usageFailure(_ message: String, command: any ParsableCommand.Type) -> Never {
+        let name = ([commandName()] + (command == Kcrypto.self ? [] : [command._commandName])).joined(separator: " ")
+        Console.error(ArgvEncoding.displayable(message))
+        StandardStreams.write(2, "Usage: " + Kcrypto.usageString(for: command).trimmingTrailingSpaces()
+            + "\n  See '\(name) --help' for more information.\n")
+        Glibc.exit(ExitCode.validationFailure.rawValue)
+    }
+
+    private static func commandName() -> String { configuration.commandName ?? "kcrypto" }
+
+    /// ArgumentParser's message and exit code for `error` (help and version on stdout).
+    static func fail(_ error: any Error, arguments: [String]) -> Never {
+        let code = exitCode(for: error)
+        let message = fullMessage(for: error)
+        if code == .success {
+            if !message.isEmpty {
+                do { try Console.print(message) } catch { Glibc.exit(1) }
+            }
+        } else if !message.isEmpty {
+            let lines = ParseErrorText.redacted(message, arguments: arguments)
+                .split(separator: "\n", omittingEmptySubsequences: false)
+                .map { Text.escaped(ArgvEncoding.displayable(String($0))) }
+            StandardStreams.write(2, lines.joined(separator: "\n") + "\n")
+        }
+        Glibc.exit(code.rawValue)
     }
 }
 

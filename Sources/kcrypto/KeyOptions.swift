@@ -21,8 +21,8 @@ struct KeyOptions: ParsableArguments {
     @Option(help: "Read the key as hex text from this open file descriptor (surrounding whitespace ignored).")
     var keyfd: Int32?
 
-    @Option(name: .customLong("key-file"), help: "Read the key as hex text from this file (surrounding whitespace ignored).")
-    var keyFile: String?
+    @Option(name: .customLong("key-file"), help: "Read the key as hex text from this file, - for stdin (surrounding whitespace ignored).")
+    var keyFile: FileName?
 
     @Option(name: .customLong("key-serial"), help: "Use the kernel keyring key with this serial (e.g. from `keyctl padd`); the key bytes never enter this process. Kernel engine only, Linux 6.2+.")
     var keySerial: Int32?
@@ -45,22 +45,34 @@ struct KeyOptions: ParsableArguments {
         return .kernel
     }
 
-    /// Requires exactly one key option, refuses `--keyfd 0` when stdin is the input (`input` nil or `-`), and warns
-    /// about `--key` on the command line.
-    func check(input: String?) throws(CipherCommandError) {
+    /// Requires exactly one key option, refuses a key source that is stdin when stdin is also the input (`input`
+    /// nil or `-`, `/dev/stdin`, …) or another input (`others`: option name and whether it reads stdin), and warns
+    /// about `--key` on the command line. Call before any work.
+    func check(input: FileName?, others: [(String, Bool)] = []) throws(CipherCommandError) {
         try requireOne()
-        if keyfd == 0 && (input == nil || input == "-") {
-            throw .keySource("--keyfd 0 is stdin, which is also the input; give the input with -i FILE or the key "
-                + "on another descriptor")
-        }
+        if let keyFile, keyFile.isEmpty { throw .usage("--key-file: the file name is empty") }
+        var sources = [("the input", StdinSharing.reads(input, nilIsStdin: true))] + others
+        if let keyfd { sources.append(("--keyfd \(keyfd)", keyfd >= 0 && StdinSharing.reads(descriptor: keyfd))) }
+        if let keyFile { sources.append(("--key-file", StdinSharing.reads(keyFile, nilIsStdin: false))) }
+        try StdinSharing.refuseShared(sources)
         if key != nil {
             Console.error("warning: --key is visible to other users in the process list; prefer --key-file or --keyfd")
         }
     }
 
-    /// The key from the one key option given: a keyring key (looked up now for `--key-desc`) or bytes the caller
-    /// wipes. `input`: the command's input path (nil or `-` for stdin), so a key source that is stdin is refused.
+    /// `check(input:)` for an input given as an encoded argv element (`dgst` FILE).
+    func check(input: String?) throws(CipherCommandError) {
+        try check(input: input.map(FileName.init(argument:)))
+    }
+
+    /// `material(input:)` for an input given as an encoded argv element (`dgst` FILE).
     func material(input: String?) throws(CipherCommandError) -> KeyMaterial {
+        try material(input: input.map(FileName.init(argument:)))
+    }
+
+    /// The key from the one key option given: a keyring key (looked up now for `--key-desc`) or bytes the caller
+    /// wipes. `input`: the command's input (nil or `-` for stdin), so a key source that is stdin is refused.
+    func material(input: FileName?) throws(CipherCommandError) -> KeyMaterial {
         try requireOne()
         if let keySerial {
             guard keySerial > 0 else { throw .keySource("--key-serial \(keySerial) is not a key serial") }
@@ -72,20 +84,22 @@ struct KeyOptions: ParsableArguments {
         return .bytes(try load(input: input))
     }
 
-    /// Exactly one key option.
+    /// Exactly one key option (a usage error otherwise).
     private func requireOne() throws(CipherCommandError) {
         let given = [key != nil, keyfd != nil, keyFile != nil, keySerial != nil, keyDesc != nil].filter { $0 }.count
         guard given == 1 else {
-            throw .keySource(given == 0
+            throw .usage(given == 0
                 ? "a key is required: --key HEX, --keyfd N, --key-file PATH, --key-serial N or --key-desc TYPE:DESCRIPTION"
                 : "give only one of --key, --keyfd, --key-file, --key-serial and --key-desc")
         }
     }
 
     /// The key bytes from the one key option given; the caller wipes them (`HexBytes.wipe`) once used. Refuses a
-    /// keyring key (commands that can use one call `material(input:)`).
-    /// `input`: the command's input path (nil or `-` for stdin), so a key source that is stdin is refused.
-    private func load(input: String?) throws(CipherCommandError) -> [UInt8] {
+    /// keyring key (commands that can use one call `material(input:)`). An empty key (`--key ''`, an empty or
+    /// blank key file or descriptor) is the empty key in every source, as `openssl dgst -hmac ''` takes it: the
+    /// algorithm decides (HMAC accepts it, AES refuses its length).
+    /// `input`: the command's input (nil or `-` for stdin), so a key source that is stdin is refused.
+    private func load(input: FileName?) throws(CipherCommandError) -> [UInt8] {
         try requireOne()
         if isKernelKey {
             throw .keySource("this command needs the key bytes; --key-serial and --key-desc keep the key in the kernel")
@@ -101,9 +115,14 @@ struct KeyOptions: ParsableArguments {
             return try HexBytes.readKey(fd: keyfd, what: "--keyfd \(keyfd)")
         }
         let path = keyFile!
-        let shown = Text.argument(path, option: "--key-file")
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else { throw .io(operation: "open key file", path: shown, errno: .current) }
+        if path.isStandardStream {
+            try refuseStdinKey(fd: 0, source: "--key-file -", input: input)
+            guard !StandardStreams.wasClosed(0) else { throw .refused("--key-file -: stdin is closed") }
+            return try HexBytes.readKey(fd: 0, what: "--key-file - (stdin)")
+        }
+        let shown = path.shown(option: "--key-file")
+        let fd: CInt
+        do { fd = try path.open(O_RDONLY) } catch { throw .io(operation: "open key file", path: shown, errno: error) }
         defer { close(fd) }
         try refuseStdinKey(fd: fd, source: "key file \(shown)", input: input)
         return try HexBytes.readKey(fd: fd, what: "key file \(shown)")
@@ -111,14 +130,9 @@ struct KeyOptions: ParsableArguments {
 
     /// Refuses a key source that is the file stdin is (`fstat` device and inode, e.g. `--key-file /dev/stdin`
     /// or a dup of descriptor 0) when the input is stdin too: the key would consume the input.
-    private func refuseStdinKey(fd: CInt, source: String, input: String?) throws(CipherCommandError) {
-        guard input == nil || input == "-", !StandardStreams.wasClosed(0) else { return }
-        var key = stat(), stdin = stat()
-        guard fstat(fd, &key) == 0, fstat(0, &stdin) == 0 else { return }
-        let isNull = stdin.st_mode & S_IFMT == S_IFCHR && stdin.st_rdev == 0x103  // /dev/null: nothing to consume
-        if fd == 0 || (!isNull && key.st_dev == stdin.st_dev && key.st_ino == stdin.st_ino) {
-            throw .keySource("\(source) is stdin, which is also the input; give the input with -i FILE or the key "
-                + "on another descriptor")
-        }
+    private func refuseStdinKey(fd: CInt, source: String, input: FileName?) throws(CipherCommandError) {
+        guard StdinSharing.reads(input, nilIsStdin: true), StdinSharing.reads(descriptor: fd) else { return }
+        throw .usage("\(source) is stdin, which is also the input; give the input with -i FILE or the key on another "
+            + "descriptor")
     }
 }

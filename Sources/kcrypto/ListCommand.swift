@@ -23,7 +23,7 @@ extension Kcrypto {
             let here = Self.afALGHere(groups)
             switch output.format {
             case .json:
-                try Console.printJSON(ListJSON(source: proc.path, policy: AFALGPolicy.current.description,
+                try Console.printJSON(ListJSON(source: proc.shown, policy: AFALGPolicy.current.description,
                                                algorithms: groups.map { group in
                     ListGroupJSON(name: group.name, afALGHere: here[group.name] ?? [:], drivers: group.drivers.map {
                         EntryJSON($0, selected: group.isSelected($0), includeFields: false)

@@ -19,16 +19,32 @@ struct FormatOption: ParsableArguments {
 /// `--proc-file`, shared by the discovery commands.
 struct ProcFileOption: ParsableArguments {
     @Option(name: .customLong("proc-file"), help: "Read this file instead of /proc/crypto (e.g. a saved snapshot).")
-    var path: String = "/proc/crypto"
+    var path = FileName(literal: "/proc/crypto")
+
+    /// The file as named in messages and JSON (escaped; a name holding 16 or more hex digits in a row withheld).
+    var shown: String { path.shown(option: "--proc-file") }
+
+    /// Runs `body` with a path the library can open that is the file `path` names byte for byte: the name itself
+    /// when it is UTF-8 without escapes, else `/proc/self/fd/N` of a descriptor opened on its bytes (`O_NONBLOCK`,
+    /// so a FIFO never blocks). Fails with the errno of that open.
+    func withLibraryPath<R>(_ body: (String) throws -> R) throws -> R {
+        if path.isEmpty { throw UsageError(message: "--proc-file: the file name is empty") }
+        if let text = String(validating: path.bytes, as: UTF8.self), ArgvEncoding.decode(text) == path.bytes {
+            return try body(text)
+        }
+        let fd = try path.open(O_RDONLY | O_NONBLOCK)
+        defer { close(fd) }
+        return try body("/proc/self/fd/\(fd)")
+    }
 
     /// Reads and parses the file; on failure prints one line to stderr and exits 2.
-    func load() throws(ExitCode) -> ProcCrypto {
+    func load() throws -> ProcCrypto {
         let parsed: ProcCrypto
         do {
-            parsed = try ProcCrypto.read(path: path)
-        } catch {
+            parsed = try withLibraryPath { libraryPath in try ProcCrypto.read(path: libraryPath) }
+        } catch let error as Errno {
             var st = stat()
-            if error == .invalidArgument, stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
+            if error == .invalidArgument, case .success = path.stat(&st), st.st_mode & S_IFMT != S_IFREG {
                 let kind = switch st.st_mode & S_IFMT {
                 case S_IFIFO: "a FIFO"
                 case S_IFCHR: "a character device"
@@ -36,14 +52,14 @@ struct ProcFileOption: ParsableArguments {
                 case S_IFSOCK: "a socket"
                 default: "of another kind"
                 }
-                Console.error("cannot read \(Text.name(path)): not a regular file (\(kind))")
+                Console.error("cannot read \(shown): not a regular file (\(kind))")
             } else {
-                Console.error("cannot read \(Text.name(path)): \(error)")
+                Console.error("cannot read \(shown): \(error)")
             }
             throw ExitCode(2)
         }
         if let first = parsed.warnings.first {
-            Console.error("warning: \(parsed.warnings.count) malformed line(s) in \(Text.name(path)) ignored (first: \(first))")
+            Console.error("warning: \(parsed.warnings.count) malformed line(s) in \(shown) ignored (first: \(first))")
         }
         return parsed
     }

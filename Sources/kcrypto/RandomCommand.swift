@@ -20,7 +20,7 @@ extension Kcrypto {
                 """
         )
 
-        @Option(name: [.short, .customLong("bytes")], help: "Number of random bytes to write.")
+        @Option(name: [.short, .customLong("bytes")], parsing: .unconditional, help: "Number of random bytes to write.")
         var n: Int
 
         @Option(name: [.short, .long], help: "Kernel rng name.")
@@ -30,7 +30,10 @@ extension Kcrypto {
         var engine: EngineOption = .auto
 
         @Option(name: [.short, .customLong("out")], help: "Output file; - or none: stdout.")
-        var output: String?
+        var output: FileName?
+
+        @Flag(help: "Show bytes done, rate and ETA on stderr (redrawn on a terminal, a line every 10 s otherwise).")
+        var progress = false
 
         @Flag(help: "Write lowercase hex and a newline instead of raw bytes.")
         var hex = false
@@ -42,13 +45,13 @@ extension Kcrypto {
             do {
                 try perform()
             } catch {
-                Console.error(error.description)
-                throw ExitCode(1)
+                throw error.exit()
             }
         }
 
         private func perform() throws(CipherCommandError) {
-            guard n >= 0 else { throw .usage("-n must be 0 or more bytes") }
+            guard n >= 0 else { throw .usage("-n \(n): the number of bytes is negative; give 0 or more") }
+            if output?.isEmpty == true { throw .usage("-o: the file name is empty") }
             let rng: RandomGenerator
             do { rng = try RandomGenerator(cipher, engine: engine.preference) } catch { throw .cipher(error) }
             defer { rng.release() }
@@ -60,6 +63,7 @@ extension Kcrypto {
                 buffer.initializeMemory(as: UInt8.self, repeating: 0); buffer.deallocate()
                 text.initializeMemory(as: UInt8.self, repeating: 0); text.deallocate()
             }
+            let meter = progress ? Progress(total: n, label: "rng") : nil
             var left = n
             while left > 0 {
                 let count = min(left, size)
@@ -72,12 +76,14 @@ extension Kcrypto {
                     try out.write(UnsafeRawBufferPointer(part))
                 }
                 left -= count
+                meter?.advance(by: count)
             }
             if hex && n > 0 {
                 let newline: StaticString = "\n"
                 try out.write(UnsafeRawBufferPointer(start: newline.utf8Start, count: 1))
             }
             try out.commit()
+            meter?.finish()
         }
 
         /// Lowercase hex of `bytes` into the first `2 * bytes.count` bytes of `digits`.

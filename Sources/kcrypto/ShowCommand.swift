@@ -16,7 +16,7 @@ extension Kcrypto {
 
         func run() async throws {
             guard let group = try proc.load().group(named: name) else {
-                Console.error("'\(Text.name(name))' is not listed in \(Text.name(proc.path)) (try `kcrypto has`, which can autoload it)")
+                Console.error("'\(Text.name(name))' is not listed in \(proc.shown) (try `kcrypto has`, which can autoload it)")
                 throw ExitCode(1)
             }
             switch output.format {

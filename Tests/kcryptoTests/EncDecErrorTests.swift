@@ -3,13 +3,16 @@ import KernelCipher
 import KernelCipherTestSupport
 import Testing
 
-/// Bad input to `enc`/`dec`: exit 1, one `kcrypto: …` line on stderr, nothing on stdout, and no output file
-/// (not even the temporary one) left in the output directory.
+/// Bad input to `enc`/`dec`: exit 1 and one `kcrypto: …` line on stderr (a usage error: exit 64, that line and the
+/// subcommand's usage), nothing on stdout, and no output file (not even the temporary one) left in the output
+/// directory.
 @Suite struct EncDecErrorTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String
         var arguments: [String]
         var message: String
+        /// 64 for usage errors (then the subcommand's usage follows the message).
+        var status: Int32 = 1
         var testDescription: String { name }
     }
 
@@ -17,49 +20,54 @@ import Testing
     static let iv = CipherCase.iv16
     static let cases = [
         Case(name: "bad hex key", arguments: ["enc", "-c", "cbc(aes)", "--key", "zz" + key.dropFirst(2), "--iv", iv],
-             message: "--key: not valid hex: non-hex character at position 1"),
+             message: "--key: not valid hex: a character that is not a hex digit at column 1"),
         Case(name: "odd hex IV", arguments: ["enc", "-c", "cbc(aes)", "--key", key, "--iv", "abc"],
-             message: "--iv: not valid hex: odd number of digits (3)"),
+             message: "--iv: not valid hex: odd number of hex digits (3)"),
         Case(name: "wrong key length", arguments: ["enc", "-c", "cbc(aes)", "--key", String(key.dropLast(2)), "--iv", iv],
              message: "invalid key length 15 bytes; allowed: 16, 24, 32"),
         Case(name: "wrong IV length", arguments: ["enc", "-c", "cbc(aes)", "--key", key, "--iv", "0001020304050607"],
              message: "--iv has 8 bytes; cbc(aes) needs 16 (32 hex digits)"),
         Case(name: "missing IV", arguments: ["dec", "-c", "ctr(aes)", "--key", key],
-             message: "ctr(aes) needs --iv with 16 bytes (32 hex digits)"),
+             message: "ctr(aes) needs --iv with 16 bytes (32 hex digits)", status: 64),
         Case(name: "IV for ecb", arguments: ["enc", "-c", "ecb(aes)", "--key", key, "--iv", iv],
-             message: "ecb(aes) takes no IV; remove --iv"),
+             message: "ecb(aes) takes no IV; remove --iv", status: 64),
         Case(name: "unknown algorithm", arguments: ["enc", "-c", "nope(aes)", "--key", key],
              message: "algorithm 'nope(aes)' not found"),
         Case(name: "no key", arguments: ["enc", "-c", "cbc(aes)", "--iv", iv],
-             message: "a key is required: --key HEX, --keyfd N, --key-file PATH, --key-serial N or --key-desc TYPE:DESCRIPTION"),
+             message: "a key is required: --key HEX, --keyfd N, --key-file PATH, --key-serial N or --key-desc TYPE:DESCRIPTION", status: 64),
         Case(name: "two keys", arguments: ["enc", "-c", "cbc(aes)", "--key", key, "--key-file", "/dev/null", "--iv", iv],
-             message: "give only one of --key, --keyfd, --key-file, --key-serial and --key-desc"),
+             message: "give only one of --key, --keyfd, --key-file, --key-serial and --key-desc", status: 64),
         Case(name: "missing key file", arguments: ["enc", "-c", "cbc(aes)", "--key-file", "/nonexistent/k", "--iv", iv],
              message: "cannot open key file /nonexistent/k: ENOENT"),
         Case(name: "empty key file", arguments: ["enc", "-c", "cbc(aes)", "--key-file", "/dev/null", "--iv", iv],
-             message: "key in key file /dev/null is empty"),
+             message: "invalid key length 0 bytes; allowed: 16, 24, 32"),
         Case(name: "closed key fd", arguments: ["enc", "-c", "cbc(aes)", "--keyfd", "987", "--iv", iv],
              message: "cannot read key from --keyfd 987: EBADF"),
         Case(name: "pkcs7 on a stream mode", arguments: ["enc", "-c", "ctr(aes)", "--key", key, "--iv", iv, "--padding", "pkcs7"],
-             message: "--padding pkcs7 applies to block modes such as ecb and cbc"),
+             message: "--padding pkcs7 applies to block modes such as ecb and cbc", status: 64),
         Case(name: "chunk size", arguments: ["enc", "-c", "ecb(aes)", "--key", key, "--chunk-size", "100"],
-             message: "--chunk-size must be a positive multiple of 64"),
+             message: "--chunk-size must be a positive multiple of 64", status: 64),
     ]
 
     /// Runs `arguments -i <in> -o <out>` with a 17-byte input, checks the failure shape and returns stderr.
     @discardableResult
     static func expectFailure(_ arguments: [String], input: [UInt8] = randomBytes(17, seed: 9), inputPath: String? = nil,
-                              message: String, scratch: Scratch? = nil) throws -> String {
+                              message: String, status: Int32 = 1, scratch: Scratch? = nil) throws -> String {
         let scratch = try scratch ?? Scratch()
         let before = try scratch.entries()
         let inPath = try inputPath ?? scratch.write("in", input)
         let expectedEntries = try inputPath == nil ? Set(before + ["in"]).sorted() : scratch.entries()
         let out = try KcryptoProcess.run(arguments + ["-i", inPath, "-o", scratch.path("out")])
-        #expect(out.status == 1)
+        #expect(out.status == status)
         #expect(out.stdout.isEmpty)
         #expect(out.diagnostics.hasPrefix("kcrypto: "))
-        #expect(out.diagnostics.contains(message), "stderr: \(out.stderr)")
-        #expect(out.diagnostics.split(separator: "\n").count == 1, "stderr: \(out.stderr)")
+        let lines = out.diagnostics.split(separator: "\n")
+        #expect(lines.first?.contains(message) == true, "stderr: \(out.stderr)")
+        if status == 64 {
+            #expect(lines.count == 3 && lines[1].hasPrefix("Usage: kcrypto \(arguments[0]) "), "stderr: \(out.stderr)")
+        } else {
+            #expect(lines.count == 1, "stderr: \(out.stderr)")
+        }
         #expect(!out.stderr.contains("Fatal error"))
         let after = try scratch.entries()
         #expect(after == expectedEntries, "leftover output")
@@ -68,7 +76,7 @@ import Testing
 
     @Test(arguments: cases)
     func badArguments(c: Case) throws {
-        let stderr = try Self.expectFailure(c.arguments, message: c.message)
+        let stderr = try Self.expectFailure(c.arguments, message: c.message, status: c.status)
         #expect(!stderr.contains(Self.key.dropFirst(2)), "key bytes echoed")
     }
 

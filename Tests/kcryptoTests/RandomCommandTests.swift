@@ -31,7 +31,6 @@ import Testing
     }
 
     @Test(arguments: [
-        (["rng", "--bytes=-1"], "-n must be 0 or more bytes"),
         (["rng", "-n", "8", "-c", "drbg_nopr_hmac_sha256", "--engine", "software"],
          "algorithm 'drbg_nopr_hmac_sha256' not found (software engine)"),
         (["rng", "-n", "8", "-c", "no_such_rng"], "no_such_rng"),
