@@ -56,7 +56,7 @@ struct AEADCommand {
         let iv = try parseIV(size: transform.ivSize)
         let associatedData = try loadAssociatedData()
         let limit = min(transform.maximumRequestSize ?? Int.max, 1 << 30)
-        var data = try readAll(limit: limit, transform: transform)
+        var data = try readAll(limit: limit, transform: transform, label: operation == .encrypt ? "enc" : "dec")
         defer { HexBytes.wipe(&data) }
         var result: [UInt8]
         do {
@@ -92,10 +92,10 @@ struct AEADCommand {
             + "is \(limit) bytes of associated data + ciphertext + tag (AEAD input is not split)")
     }
 
-    /// Reads the whole input, refusing more than `limit` bytes.
-    private func readAll(limit: Int, transform: AEADTransform) throws(CipherCommandError) -> [UInt8] {
+    /// Reads the whole input, refusing more than `limit` bytes (`--progress`: counted as read, labelled `label`).
+    private func readAll(limit: Int, transform: AEADTransform, label: String) throws(CipherCommandError) -> [UInt8] {
         let input = try CipherInput(name: options.input)
-        let meter = options.progress ? Progress(total: input.regularFileSize, label: "read") : nil
+        let meter = options.progress ? Progress(total: input.regularFileSize, label: label) : nil
         defer { meter?.finish() }
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
