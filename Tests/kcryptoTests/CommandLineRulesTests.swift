@@ -1,4 +1,5 @@
 import Foundation
+import KernelCipherTestSupport
 import Testing
 
 /// The rules scripts rely on (issue 19, items 6–13): one stdin per run, writable files in read-only directories,
@@ -12,7 +13,7 @@ import Testing
     /// as associated data and print the tag of an empty message (exit 0).
     @Test func twoInputsFromOneStdinAreRefused() throws {
         let scratch = try Scratch()
-        let message = try scratch.write("m", testBytes(100, seed: 6))
+        let message = try scratch.write("m", randomBytes(100, seed: 6))
         let key = try scratch.write("k", Array(CipherCase.key16.utf8))
         let cases: [([String], String)] = [
             (Self.gcm + ["--aad-file", "-"], "the input and --aad-file would both read stdin"),
@@ -31,7 +32,7 @@ import Testing
             #expect(out.stdout.isEmpty)
         }
         // One reader of stdin is fine: the message from -i, the associated data (or the key) from stdin.
-        let aad = try scratch.write("aad", testBytes(24, seed: 7))
+        let aad = try scratch.write("aad", randomBytes(24, seed: 7))
         let reference = try KcryptoProcess.run(Self.gcm + ["--aad-file", aad, "-i", message])
         let fromStdin = try KcryptoProcess.run(Self.gcm + ["--aad-file", "-", "-i", message], stdin: aad)
         #expect(reference.status == 0 && fromStdin.status == 0, "\(fromStdin.stderr)")
@@ -46,7 +47,7 @@ import Testing
     @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
     func writableFileInReadOnlyDirectory() throws {
         let scratch = try Scratch()
-        let plain = try scratch.write("plain", testBytes(1000, seed: 8))
+        let plain = try scratch.write("plain", randomBytes(1000, seed: 8))
         try #require(mkdir(scratch.path("rod"), 0o755) == 0)
         let target = try scratch.write("rod/w", [9, 9, 9])
         try #require(chmod(target, 0o666) == 0 && chmod(scratch.path("rod"), 0o555) == 0)
@@ -162,7 +163,7 @@ import Testing
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")))
     func emptyKeyIsOneRule() throws {
         let scratch = try Scratch()
-        let message = try scratch.write("m", testBytes(300, seed: 13))
+        let message = try scratch.write("m", randomBytes(300, seed: 13))
         let empty = try scratch.write("empty", [])
         let blank = try scratch.write("blank", Array(" \n".utf8))
         let openssl = try KcryptoProcess.spawn("/usr/bin/openssl", ["dgst", "-sha256", "-hmac", "", message])

@@ -1,4 +1,5 @@
 import Foundation
+import KernelCipherTestSupport
 @testable import kcrypto
 import Testing
 
@@ -25,7 +26,7 @@ import Testing
         #expect(out.stderr.hasPrefix("rng: 3000000 bytes (2.86 MiB) in ") && out.stderr.hasSuffix("/s\n"), "\(out.stderr)")
         #expect(!out.stderr.contains("\r"))
 
-        let plain = try scratch.write("plain", testBytes((1 << 20) + 100, seed: 21))
+        let plain = try scratch.write("plain", randomBytes((1 << 20) + 100, seed: 21))
         let with = try KcryptoProcess.run(["enc", "--engine", "software", "--progress"] + CipherCase.cbc128.arguments
             + ["-i", plain])
         let without = try KcryptoProcess.run(["enc", "--engine", "software"] + CipherCase.cbc128.arguments + ["-i", plain])
