@@ -4,13 +4,13 @@ import KernelCipher
 /// One transform as `kcrypto speed` drives it: the synchronous loop, the request chain and the async loop in
 /// SpeedMeasurement.swift and SpeedRequestChain.swift serve every family through these few calls.
 protocol SpeedSubject: Sendable {
+    /// The family's transform type.
+    associatedtype Family: SpeedTransform
     /// The family's callback request type.
     associatedtype Link: SpeedLink
 
-    /// The engine that serves the transform.
-    var engine: EngineKind { get }
-    /// The implementation's name (`/proc/crypto` driver or `openssl:…`).
-    var driver: String { get }
+    /// The transform measured.
+    var transform: Family { get }
     /// IV bytes per message (0 for a hash).
     var ivSize: Int { get }
     /// Whether every request in flight gets its own input and output buffers (skcipher: the request writes into
@@ -29,11 +29,32 @@ protocol SpeedSubject: Sendable {
     ) -> Link
     /// One message through the async API (a new output array per call).
     func runAsync(_ input: [UInt8], iv: [UInt8]) async throws(KernelCipherError)
-    /// Releases the transform.
-    func release()
     /// One timed period through `api` (SpeedMeasurement.swift; a requirement, so that each family gets the
     /// loops compiled for its own type).
     func measure(_ api: SpeedAPI, size: Int, inflight: Int, seconds: Double) async throws -> SpeedSample
+}
+
+/// What the transform of every family offers alike (`CipherTransform`, `AEADTransform`, `HashTransform`).
+protocol SpeedTransform: Sendable {
+    /// The engine that serves the transform.
+    var engine: EngineKind { get }
+    /// The implementation's name (`/proc/crypto` driver or `openssl:…`).
+    var driver: String { get }
+    /// Releases the transform.
+    func release()
+}
+
+extension CipherTransform: SpeedTransform {}
+extension AEADTransform: SpeedTransform {}
+extension HashTransform: SpeedTransform {}
+
+extension SpeedSubject {
+    /// The engine that serves the transform.
+    var engine: EngineKind { transform.engine }
+    /// The implementation's name (`/proc/crypto` driver or `openssl:…`).
+    var driver: String { transform.driver }
+    /// Releases the transform.
+    func release() { transform.release() }
 }
 
 /// A callback request that `SpeedRequestChain` submits again from its own completion.
@@ -53,8 +74,6 @@ struct CallerBytes: ContiguousBytes, @unchecked Sendable {
 /// A skcipher (`cbc(aes)`, `ctr(aes)`, `xts(aes)`, …): encryption into caller buffers.
 struct CipherSpeedSubject: SpeedSubject {
     let transform: CipherTransform
-    var engine: EngineKind { transform.engine }
-    var driver: String { transform.driver }
     var ivSize: Int { transform.ivSize }
     var buffersPerRequest: Bool { true }
     func outputCount(size: Int) -> Int { size }
@@ -73,7 +92,6 @@ struct CipherSpeedSubject: SpeedSubject {
     func runAsync(_ input: [UInt8], iv: [UInt8]) async throws(KernelCipherError) {
         _ = try await transform.encrypt(input, iv: iv)
     }
-    func release() { transform.release() }
 }
 
 extension CipherRequest: SpeedLink {
@@ -84,8 +102,6 @@ extension CipherRequest: SpeedLink {
 /// algorithm's largest tag; `size` is the plaintext, so MB/s counts plaintext bytes.
 struct AEADSpeedSubject: SpeedSubject {
     let transform: AEADTransform
-    var engine: EngineKind { transform.engine }
-    var driver: String { transform.driver }
     var ivSize: Int { transform.ivSize }
     var buffersPerRequest: Bool { false }
     func outputCount(size: Int) -> Int { size + transform.tagSize }
@@ -104,7 +120,6 @@ struct AEADSpeedSubject: SpeedSubject {
     func runAsync(_ input: [UInt8], iv: [UInt8]) async throws(KernelCipherError) {
         _ = try await transform.encrypt(input, iv: iv)
     }
-    func release() { transform.release() }
 }
 
 extension AEADRequest: SpeedLink {
@@ -114,8 +129,6 @@ extension AEADRequest: SpeedLink {
 /// A hash or MAC (`sha256`, `hmac(sha256)`, …): one digest per message.
 struct HashSpeedSubject: SpeedSubject {
     let transform: HashTransform
-    var engine: EngineKind { transform.engine }
-    var driver: String { transform.driver }
     var ivSize: Int { 0 }
     var buffersPerRequest: Bool { false }
     func outputCount(size: Int) -> Int { transform.digestSize }
@@ -133,7 +146,6 @@ struct HashSpeedSubject: SpeedSubject {
     func runAsync(_ input: [UInt8], iv: [UInt8]) async throws(KernelCipherError) {
         _ = try await transform.digest(input)
     }
-    func release() { transform.release() }
 }
 
 extension HashRequest: SpeedLink {
