@@ -73,10 +73,10 @@ extension Kcrypto {
     struct Speed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure encryption throughput and time per request per algorithm × size × engine × requests in flight.",
-            discussion: "inflight 1 runs the synchronous encrypt(_:into:iv:) on reused buffers; inflight N > 1 keeps N callback requests (caller buffers) in flight; --async adds rows for N tasks awaiting encrypt(_:iv:). Each cell runs --seconds per repeat; the median and min/max over --repeat runs are reported. Compare with Benchmarks/CBaseline (Scripts/bench)."
+            discussion: "inflight 1 runs the synchronous call (encrypt(_:into:iv:), digest(_:into:)) on reused buffers; inflight N > 1 keeps N callback requests in flight on one transform, each completion submitting the next; --async adds rows for N tasks awaiting encrypt(_:iv:) or digest(_:). Skciphers, AEADs (encryption, empty associated data, largest tag; SIZE is the plaintext) and hashes/MACs (one digest per message) share these loops. Each cell runs --seconds per repeat; the median and min/max over --repeat runs are reported. Compare with Benchmarks/CBaseline (Scripts/bench)."
         )
 
-        @Option(name: [.short, .customLong("cipher")], help: "Kernel algorithm name (repeatable).")
+        @Option(name: [.short, .customLong("cipher")], help: "Kernel algorithm name: skcipher, AEAD, hash or MAC (repeatable).")
         var ciphers: [String] = []
 
         @Option(help: "Message sizes in bytes, comma-separated.")
@@ -88,7 +88,7 @@ extension Kcrypto {
         @Option(help: "Requests in flight, comma-separated (1 = synchronous call).")
         var inflight = IntList(argument: "1,8,64")!
 
-        @Flag(help: "Also measure the async API (N tasks awaiting encrypt) for every inflight value.")
+        @Flag(help: "Also measure the async API (N tasks awaiting encrypt or digest) for every inflight value.")
         var async = false
 
         @Option(help: "Seconds per cell and repeat.")
@@ -131,79 +131,95 @@ extension Kcrypto {
 
         func run() async throws {
             try checkSizes()
-            let names = ciphers.isEmpty ? ["cbc(aes)", "ctr(aes)", "xts(aes)"] : ciphers
-            if let hashes = Self.hashNames(names) { return try await runHashes(hashes) }  // SpeedCommand+Hash.swift
+            let subjects = try openSubjects(ciphers.isEmpty ? ["cbc(aes)", "ctr(aes)", "xts(aes)"] : ciphers)
+            defer { for (_, subject) in subjects { subject.release() } }
+            guard !subjects.isEmpty else { Console.error("nothing to measure"); throw ExitCode(1) }
+            var plans: [(SpeedAPI, Int)] = inflight.values.map { $0 == 1 ? (.sync, 1) : (.request, $0) }
+            if async { plans += inflight.values.map { (.async, $0) } }
+            var cells = subjects.flatMap { name, subject in
+                sizes.values.flatMap { size in
+                    plans.map { SpeedPlan(name: name, subject: subject, api: $0.0, size: size, inflight: $0.1) }
+                }
+            }
+            // Repeats are the outer loop, so each cell's repeats are spread over the whole run (noise). A cell that
+            // fails is dropped with its error, as itself.
+            for _ in 0..<`repeat` {
+                for i in cells.indices where !cells[i].failed {
+                    let cell = cells[i]
+                    do {
+                        cells[i].samples.append(try await cell.subject.measure(
+                            cell.api, size: cell.size, inflight: cell.inflight, seconds: seconds))
+                    } catch {
+                        Console.error("skipping \(cell.name) \(cell.subject.engine) \(cell.api.rawValue) size \(cell.size): \(error)")
+                        cells[i].failed = true
+                    }
+                }
+            }
+            let results = cells.filter { !$0.failed && !$0.samples.isEmpty }.map { cell in
+                SpeedCell(engine: cell.subject.engine.rawValue, algorithm: cell.name, driver: cell.subject.driver,
+                          api: cell.api, size: cell.size, inflight: cell.inflight, samples: cell.samples)
+            }
+            guard !results.isEmpty else { Console.error("nothing measured: every cell failed"); throw ExitCode(1) }
+            switch format {
+            case .csv:
+                try Console.print(([SpeedCell.csvHeader] + results.map(\.csvLine)).joined(separator: "\n"))
+            case .json:
+                try Console.printJSON(SpeedReport(secondsPerCell: seconds, repeats: `repeat`, results: results))
+            case .text:
+                try Console.print(Self.render(results))
+            }
+        }
+
+        /// One keyed transform per engine × name, AEAD names first (their rows come first). A transform that
+        /// cannot be had is an error under `--engine kernel|software`, a note under `--engine all`.
+        func openSubjects(_ names: [String]) throws -> [(name: String, subject: any SpeedSubject)] {
             let engines: [EnginePreference] = switch engine {
             case .kernel: [.kernel]
             case .software: [.software]
             case .all: [.software, .kernel]
             }
-            let aeadCells = try await measureAEAD(names.filter { AEADTransform.knownAlgorithms.contains($0) }, engines: engines)
-            var transforms: [(EnginePreference, String, Transform)] = []
-            for preference in engines {
-                for name in names where !AEADTransform.knownAlgorithms.contains(name) {
-                    do {
-                        let tfm = try Transform(name, engine: preference)
-                        try tfm.setKey(SpeedMeasurement.key(count: tfm.keySizes.first ?? 16))
-                        transforms.append((preference, name, tfm))
-                    } catch {
-                        if engine != .all { Console.error("\(name) (\(preference.rawValue)): \(error)"); throw ExitCode(1) }
-                        Console.error("skipping \(name) on the \(preference.rawValue) engine: \(error)")
-                    }
-                }
-            }
-            guard !transforms.isEmpty || !aeadCells.isEmpty else { Console.error("nothing to measure"); throw ExitCode(1) }
-
-            var plans: [(SpeedAPI, Int)] = inflight.values.map { $0 == 1 ? (.sync, 1) : (.request, $0) }
-            if async { plans += inflight.values.map { (.async, $0) } }
-            // Repeats are the outer loop, so each cell's repeats are spread over the whole run (noise).
-            var samples: [String: [SpeedSample]] = [:]
-            var order: [String] = []
-            var skipped = Set<String>()
-            for _ in 0..<`repeat` {
-                for (_, name, tfm) in transforms {
-                    for size in sizes.values {
-                        for (api, n) in plans {
-                            let id = "\(tfm.engine)|\(name)|\(api.rawValue)|\(size)|\(n)"
-                            if skipped.contains(id) { continue }
-                            do {
-                                let sample = try await Self.measure(tfm, api: api, size: size, inflight: n, seconds: seconds)
-                                if samples[id] == nil { order.append(id) }
-                                samples[id, default: []].append(sample)
-                            } catch {
-                                Console.error("skipping \(name) \(tfm.engine) \(api.rawValue) size \(size): \(error)")
-                                skipped.insert(id)
+            let isAEAD = { (name: String) in AEADTransform.knownAlgorithms.contains(name) }
+            var subjects: [(name: String, subject: any SpeedSubject)] = []
+            for group in [names.filter(isAEAD), names.filter { !isAEAD($0) }] {
+                for preference in engines {
+                    for name in group {
+                        do {
+                            subjects.append((name, try Self.open(name, engine: preference)))
+                        } catch {
+                            if engine != .all {
+                                Console.error("\(name) (\(preference.rawValue)): \(error)")
+                                throw ExitCode(1)
                             }
+                            Console.error("skipping \(name) on the \(preference.rawValue) engine: \(error)")
                         }
                     }
                 }
             }
-            let drivers = Dictionary(transforms.map { ("\($0.2.engine)|\($0.1)", $0.2.driver) }) { a, _ in a }
-            let cells = aeadCells + order.map { id -> SpeedCell in
-                let p = id.split(separator: "|").map(String.init)
-                return SpeedCell(engine: p[0], algorithm: p[1], driver: drivers["\(p[0])|\(p[1])"] ?? "?",
-                                 api: SpeedAPI(rawValue: p[2])!, size: Int(p[3])!, inflight: Int(p[4])!,
-                                 samples: samples[id]!)
-            }
-            for (_, _, tfm) in transforms { tfm.release() }
-            switch format {
-            case .csv:
-                try Console.print(([SpeedCell.csvHeader] + cells.map(\.csvLine)).joined(separator: "\n"))
-            case .json:
-                try Console.printJSON(SpeedReport(secondsPerCell: seconds, repeats: `repeat`, results: cells))
-            case .text:
-                try Console.print(Self.render(cells))
-            }
+            return subjects
         }
 
-        static func measure(_ tfm: Transform, api: SpeedAPI, size: Int, inflight: Int, seconds: Double)
-            async throws -> SpeedSample
-        {
-            switch api {
-            case .sync: return try SpeedMeasurement.sync(tfm, size: size, seconds: seconds)
-            case .request: return try SpeedMeasurement.requests(tfm, size: size, inflight: inflight, seconds: seconds)
-            case .async: return try await SpeedMeasurement.async(tfm, size: size, inflight: inflight, seconds: seconds)
+        /// The family `name` belongs to, keyed with the benchmark key: AEAD, hash or MAC (a name some engine
+        /// offers as one), else skcipher.
+        static func open(_ name: String, engine: EnginePreference) throws(KernelCipherError) -> any SpeedSubject {
+            let key = { (count: Int) in SpeedMeasurement.key(count: count) }
+            if AEADTransform.knownAlgorithms.contains(name) {
+                let tfm = try AEADTransform(name, engine: engine)
+                do { try tfm.setKey(key(tfm.keySizes.first ?? 16)) } catch { tfm.release(); throw error }
+                return AEADSpeedSubject(transform: tfm)
             }
+            if HashTransform.isAvailable(name, engine: .software) || HashTransform.isAvailable(name, engine: .kernel) {
+                let tfm = try HashTransform(name, engine: engine)
+                do {
+                    if tfm.isKeyed { try tfm.setKey(key(tfm.keySizes?.first ?? 32)) }
+                } catch {
+                    tfm.release()
+                    throw error
+                }
+                return HashSpeedSubject(transform: tfm)
+            }
+            let tfm = try CipherTransform(name, engine: engine)
+            do { try tfm.setKey(key(tfm.keySizes.first ?? 16)) } catch { tfm.release(); throw error }
+            return CipherSpeedSubject(transform: tfm)
         }
 
         static func render(_ cells: [SpeedCell]) -> String {
@@ -217,6 +233,17 @@ extension Kcrypto {
             return Console.table(rows) + "\n\nNS/MSG and MB/S: median over repeats; SPREAD: (max − min) / 2 / median."
         }
     }
+}
+
+/// One cell of `kcrypto speed` while it is measured: what, on which transform, and the samples so far.
+struct SpeedPlan {
+    let name: String
+    let subject: any SpeedSubject
+    let api: SpeedAPI
+    let size: Int
+    let inflight: Int
+    var samples: [SpeedSample] = []
+    var failed = false
 }
 
 /// JSON shape of `kcrypto speed --format json`.

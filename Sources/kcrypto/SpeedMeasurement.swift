@@ -10,11 +10,11 @@ import Synchronization
 
 /// Which public API a speed measurement drives.
 enum SpeedAPI: String, Codable, Sendable {
-    /// `encrypt(_:into:iv:)` on the calling thread, caller buffers reused (inflight 1).
+    /// The synchronous call into caller memory on the calling thread, buffers reused (inflight 1).
     case sync
-    /// The callback `Request` API over caller buffers, N requests kept in flight.
+    /// The family's callback request over caller memory, N requests kept in flight (SpeedRequestChain.swift).
     case request
-    /// `try await tfm.encrypt(_:iv:)` from N concurrent tasks (returns a new array per call).
+    /// The async API (`try await tfm.encrypt(_:iv:)`, `digest(_:)`) from N concurrent tasks (a new array per call).
     case async
 }
 
@@ -25,7 +25,18 @@ struct SpeedSample: Sendable {
     var nsPerMessage: Double { seconds * 1e9 / Double(max(1, messages)) }
 }
 
-/// Time loops over the public `Transform` API; the same batching as Benchmarks/CBaseline/main.c.
+extension SpeedSubject {
+    /// One timed period of `size`-byte messages through `api`; the loops are the same for every family.
+    func measure(_ api: SpeedAPI, size: Int, inflight: Int, seconds: Double) async throws -> SpeedSample {
+        switch api {
+        case .sync: try SpeedMeasurement.sync(self, size: size, seconds: seconds)
+        case .request: try SpeedRequestChain.run(self, size: size, inflight: inflight, seconds: seconds)
+        case .async: try await SpeedMeasurement.async(self, size: size, inflight: inflight, seconds: seconds)
+        }
+    }
+}
+
+/// Time loops over the public API of every family; the same batching as Benchmarks/CBaseline/main.c.
 enum SpeedMeasurement {
     /// Monotonic seconds (`clock_gettime(CLOCK_MONOTONIC)`).
     static func now() -> Double {
@@ -42,83 +53,53 @@ enum SpeedMeasurement {
     static func key(count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 * 7 + 1) } }
     static func iv(count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 + 100) } }
 
-    /// Synchronous path: `encrypt(_:into:iv:)` on reused buffers, clock read once per (growing) batch.
-    static func sync(_ tfm: Transform, size: Int, seconds: Double) throws -> SpeedSample {
-        let input = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: pageAlignment)
-        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: pageAlignment)
-        defer { input.deallocate(); output.deallocate() }
-        for i in 0..<input.count { input[i] = UInt8(truncatingIfNeeded: i) }
-        let ivBytes = iv(count: tfm.ivSize)
-        return try ivBytes.withUnsafeBytes { iv in
-            let src = UnsafeRawBufferPointer(rebasing: input[0..<size])
-            let dst = UnsafeMutableRawBufferPointer(rebasing: output[0..<size])
-            for _ in 0..<3 { try tfm.encrypt(src, into: dst, iv: iv) }
-            var batch = 1, done = 0
-            let start = now(), target = seconds / 64
-            var t = start
-            while t - start < seconds {
-                let b0 = t
-                for _ in 0..<batch { try tfm.encrypt(src, into: dst, iv: iv) }
-                done += batch
-                t = now()
-                if t - b0 < target && batch < 1 << 24 { batch *= 2 }
-            }
-            return SpeedSample(messages: done, seconds: t - start)
+    /// Synchronous path: one message at a time into reused buffers, the clock read once per (growing) batch.
+    static func sync<S: SpeedSubject>(_ subject: S, size: Int, seconds: Double) throws(KernelCipherError) -> SpeedSample {
+        let buffers = SpeedBuffers(count: 1, size: size, outputCount: subject.outputCount(size: size))
+        defer { buffers.deallocate() }
+        let ivBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(subject.ivSize, 1), alignment: 16)
+        defer { ivBuffer.deallocate() }
+        let ivBytes = iv(count: subject.ivSize)
+        ivBuffer.copyBytes(from: ivBytes)
+        let input = buffers.input(0), output = buffers.output(0)
+        let iv = UnsafeRawBufferPointer(rebasing: ivBuffer[0..<ivBytes.count])
+        for _ in 0..<3 { try subject.run(input, into: output, iv: iv) }
+        var batch = 1, done = 0
+        let start = now(), target = seconds / 64
+        var t = start
+        while t - start < seconds {
+            let b0 = t
+            for _ in 0..<batch { try subject.run(input, into: output, iv: iv) }
+            done += batch
+            t = now()
+            if t - b0 < target && batch < 1 << 24 { batch *= 2 }
         }
+        return SpeedSample(messages: done, seconds: t - start)
     }
 
-    /// Callback Request API: `inflight` chains over caller buffers, each completion resubmits until time is up.
-    static func requests(_ tfm: Transform, size: Int, inflight: Int, seconds: Double) throws -> SpeedSample {
-        let run = RequestRun(inflight: inflight)
-        let buffers = (0..<inflight).map { _ in
-            (UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: pageAlignment),
-             UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: pageAlignment))
-        }
-        defer { for (a, b) in buffers { a.deallocate(); b.deallocate() } }
-        for (input, _) in buffers { input.initializeMemory(as: UInt8.self, repeating: 0x5a) }
-        let ivBytes = iv(count: tfm.ivSize)
-        let completion: Request<Int>.Completion = { request, result in
-            if case .failure(let error) = result { run.fail(error); return }
-            run.completed.add(1, ordering: .relaxed)
-            if run.stop.load(ordering: .relaxed) { run.chainEnded(); return }
-            do throws(KernelCipherError) { try request.encrypt() } catch { run.fail(error) }
-        }
-        let start = now()
-        for (i, (input, output)) in buffers.enumerated() {
-            let request = Request(
-                transform: tfm, input: UnsafeRawBufferPointer(rebasing: input[0..<size]),
-                output: UnsafeMutableRawBufferPointer(rebasing: output[0..<size]), iv: ivBytes, context: i,
-                completion: completion)
-            do throws(KernelCipherError) { try request.encrypt() } catch { run.fail(error) }
-        }
-        usleep(UInt32(seconds * 1e6))
-        run.stop.store(true, ordering: .relaxed)
-        run.done.wait()
-        let elapsed = now() - start
-        if let error = run.error.withLock({ $0 }) { throw error }
-        return SpeedSample(messages: run.completed.load(ordering: .relaxed), seconds: elapsed)
-    }
-
-    /// Async path: `inflight` tasks each awaiting `encrypt(_:iv:)` in a loop until time is up.
-    static func async(_ tfm: Transform, size: Int, inflight: Int, seconds: Double) async throws -> SpeedSample {
+    /// Async path: `inflight` tasks each awaiting one message at a time until time is up (each at least one);
+    /// the first failure stops every task and is what the run throws.
+    static func async<S: SpeedSubject>(_ subject: S, size: Int, inflight: Int, seconds: Double) async throws
+        -> SpeedSample
+    {
         let input = [UInt8](repeating: 0x5a, count: size)
-        let ivBytes = iv(count: tfm.ivSize)
-        let stop = StopFlag()
-        // The stop timer is a plain thread: inline (small) requests never suspend, so the looping tasks occupy every
-        // cooperative thread, and a sleeping task or a Dispatch global-queue timer (same pool on Linux) never runs.
-        Thread.detachNewThread {
-            usleep(UInt32(seconds * 1e6))
-            stop.flag.store(true, ordering: .relaxed)
-        }
+        let ivBytes = iv(count: subject.ivSize)
+        let deadline = SpeedDeadline(seconds: seconds)
+        defer { deadline.end() }
         let start = now()
         let total = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<inflight {
                 group.addTask {
                     var n = 0
-                    while !stop.flag.load(ordering: .relaxed) {
-                        _ = try await tfm.encrypt(input, iv: ivBytes)
+                    repeat {  // at least one message per task, even where the task starts after the deadline
+                        do throws(KernelCipherError) {
+                            try await subject.runAsync(input, iv: ivBytes)
+                        } catch {
+                            deadline.end()
+                            throw error
+                        }
                         n += 1
-                    }
+                    } while !deadline.isUp
                     return n
                 }
             }
@@ -128,30 +109,60 @@ enum SpeedMeasurement {
     }
 }
 
-/// A stop flag shared by the async tasks.
-final class StopFlag: Sendable {
-    let flag = Atomic<Bool>(false)
-}
+/// The stop signal of the async loop. The timer is a plain thread sleeping on a semaphore: inline (small) requests
+/// never suspend, so the looping tasks occupy every cooperative thread, and a sleeping task or a Dispatch
+/// global-queue timer (same pool on Linux) would never run.
+final class SpeedDeadline: Sendable {
+    private let up = Atomic<Bool>(false)
+    private let wake = DispatchSemaphore(value: 0)
 
-/// Shared state of one Request-API run.
-final class RequestRun: Sendable {
-    let completed = Atomic<Int>(0)
-    let stop = Atomic<Bool>(false)
-    let error = Mutex<KernelCipherError?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    private let live: Atomic<Int>
-
-    init(inflight: Int) { live = Atomic(inflight) }
-
-    /// A chain stopped resubmitting; the last one wakes the waiter.
-    func chainEnded() {
-        if live.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { done.signal() }
+    /// Starts the timer thread; the deadline is up after `seconds`, or at `end()`.
+    init(seconds: Double) {
+        Thread.detachNewThread { [self] in
+            _ = wake.wait(timeout: .now() + seconds)
+            up.store(true, ordering: .relaxed)
+        }
     }
 
-    /// Records the first failure and ends the chain.
-    func fail(_ failure: KernelCipherError) {
-        error.withLock { if $0 == nil { $0 = failure } }
-        stop.store(true, ordering: .relaxed)
-        chainEnded()
+    /// Whether the tasks should stop.
+    var isUp: Bool { up.load(ordering: .relaxed) }
+
+    /// Stops the tasks now and lets the timer thread exit.
+    func end() {
+        up.store(true, ordering: .relaxed)
+        wake.signal()
+    }
+}
+
+/// Page-aligned input and output buffers of the speed loops: one pair, or one per request in flight.
+struct SpeedBuffers {
+    private let inputs: [UnsafeMutableRawBufferPointer]
+    private let outputs: [UnsafeMutableRawBufferPointer]
+    private let size: Int
+    private let outputCount: Int
+
+    /// `count` pairs of a `size`-byte input (filled with a counting pattern) and an `outputCount`-byte output.
+    init(count: Int, size: Int, outputCount: Int) {
+        let alignment = SpeedMeasurement.pageAlignment
+        inputs = (0..<count).map { _ in .allocate(byteCount: max(size, 1), alignment: alignment) }
+        outputs = (0..<count).map { _ in .allocate(byteCount: max(outputCount, 1), alignment: alignment) }
+        for i in 0..<inputs[0].count { inputs[0][i] = UInt8(truncatingIfNeeded: i) }
+        for input in inputs.dropFirst() { input.copyMemory(from: UnsafeRawBufferPointer(inputs[0])) }
+        self.size = size
+        self.outputCount = outputCount
+    }
+
+    /// How many pairs there are.
+    var count: Int { inputs.count }
+    /// The input of pair `index`.
+    func input(_ index: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: inputs[index][0..<size]) }
+    /// The output of pair `index`.
+    func output(_ index: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: outputs[index][0..<outputCount])
+    }
+
+    /// Frees every buffer (after the last request using them has completed).
+    func deallocate() {
+        for buffer in inputs + outputs { buffer.deallocate() }
     }
 }

@@ -40,6 +40,17 @@ import Testing
         }
     }
 
+    @Test("a request that fails is reported with its own error, not as busy (ccm(aes): the benchmark IV's first byte is refused)")
+    func failingRequestNamesItsError() throws {
+        let out = try KcryptoProcess.run(["speed", "-c", "ccm(aes)", "--engine", "software", "--sizes", "16",
+                                          "--inflight", "1,4", "--seconds", "0.05", "--repeat", "1"])
+        let reason = "invalid IV: the first byte of a ccm IV (L - 1) must be 1...7"
+        #expect(out.stderr.contains("skipping ccm(aes) software sync size 16: \(reason)"), "\(out.stderr)")
+        #expect(out.stderr.contains("skipping ccm(aes) software request size 16: \(reason)"), "\(out.stderr)")
+        #expect(!out.stderr.contains("busy"), "\(out.stderr)")
+        #expect(out.status == 1)  // nothing measured
+    }
+
     @Test func rejectsBadArguments() throws {
         #expect(try KcryptoProcess.run(["speed", "--sizes", "16,x"]).status != 0)
         #expect(try KcryptoProcess.run(["speed", "--seconds", "0"]).status != 0)
