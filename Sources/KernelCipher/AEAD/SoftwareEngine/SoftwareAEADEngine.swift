@@ -20,7 +20,7 @@ final class SoftwareAEADEngine: AEADEngine {
         let driver = Self.driverName(algorithm.evpName(keyLength: first))
         self.properties = AEADProperties(
             name: name, ivSize: algorithm.ivSize, tagSize: tag, maximumTagSize: algorithm.maximumTagSize,
-            keySizes: provided, driver: driver, layout: algorithm)
+            tagSizes: algorithm.tagSizes, keySizes: provided, driver: driver, layout: algorithm)
         self.key = SoftwareKey(driver: driver)
     }
 
