@@ -74,24 +74,9 @@ extension AEADWork {
         try work.iv.withUnsafeBytes { iv in
             work.associatedData.withUnsafeBytes { ad in
                 Result { () throws(KernelCipherError) -> [UInt8] in
-                    switch work.buffers {
-                    case .bytes(let data):
-                        return try data.withUnsafeBytes { input in
-                            Result { () throws(KernelCipherError) -> [UInt8] in
-                                try pooled.run(work.operation, iv: iv, associatedData: ad, input: input,
-                                               outputCount: work.outputCount)
-                            }
-                        }.get()
-                    case .caller(let input, let output):
-                        let target = UnsafeMutableRawBufferPointer(rebasing: output[..<work.outputCount])
-                        do throws(KernelCipherError) {
-                            try pooled.run(work.operation, iv: iv, associatedData: ad, input: input, output: target)
-                        } catch {
-                            // No unauthenticated or partial plaintext stays in caller memory.
-                            if work.operation == .decrypt { target.initializeMemory(as: UInt8.self, repeating: 0) }
-                            throw error
-                        }
-                        return []
+                    try work.buffers.produce(outputCount: work.outputCount, zeroOnFailure: work.operation == .decrypt) {
+                        (input, output) throws(KernelCipherError) in
+                        try pooled.run(work.operation, iv: iv, associatedData: ad, input: input, output: output)
                     }
                 }
             }

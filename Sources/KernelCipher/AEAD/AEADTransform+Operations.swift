@@ -53,15 +53,13 @@ extension AEADTransform {
     ) throws(KernelCipherError) -> Int {
         let count = try validate(operation, iv: iv, associatedDataCount: associatedData.count, inputCount: input.count)
         guard output.count >= count else { throw .outputTooSmall(length: output.count, needed: count) }
-        let target = UnsafeMutableRawBufferPointer(rebasing: output[..<count])
-        do throws(KernelCipherError) {
+        // No unauthenticated or partial plaintext stays in caller memory, whatever the engine left there.
+        _ = try RequestBuffers.caller(input, output: output).produce(
+            outputCount: count, zeroOnFailure: operation == .decrypt
+        ) { (input, target) throws(KernelCipherError) in
             try core.withSlot { (pooled) throws(KernelCipherError) in
                 try pooled.run(operation, iv: iv, associatedData: associatedData, input: input, output: target)
             }
-        } catch {
-            // No unauthenticated or partial plaintext stays in caller memory, whatever the engine left there.
-            if operation == .decrypt { target.initializeMemory(as: UInt8.self, repeating: 0) }
-            throw error
         }
         return count
     }

@@ -39,18 +39,8 @@ extension CipherWork {
     static func run(on pooled: PooledSlot<any CipherSlot>, _ work: CipherWork) throws(KernelCipherError) -> [UInt8] {
         try work.iv.withUnsafeBytes { iv in
             Result { () throws(KernelCipherError) -> [UInt8] in
-                switch work.buffers {
-                case .bytes(let data):
-                    return try data.withUnsafeBytes { input in
-                        Result { () throws(KernelCipherError) -> [UInt8] in
-                            try makeBytes(count: input.count) { (output) throws(KernelCipherError) in
-                                try pooled.run(work.operation, iv: iv, input: input, output: output)
-                            }
-                        }
-                    }.get()
-                case .caller(let input, let output):
+                try work.buffers.produce(outputCount: work.buffers.count) { (input, output) throws(KernelCipherError) in
                     try pooled.run(work.operation, iv: iv, input: input, output: output)
-                    return []
                 }
             }
         }.get()

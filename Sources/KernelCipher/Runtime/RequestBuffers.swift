@@ -27,6 +27,36 @@ enum RequestBuffers: @unchecked Sendable {
     }
 }
 
+extension RequestBuffers {
+    /// Runs one request over these buffers, the rule of every family: owned input gets a new output array of
+    /// `outputCount` bytes, caller memory is written in place (its first `outputCount` bytes; the result is then
+    /// empty). With `zeroOnFailure`, caller output is zeroed when `body` throws, so no partial or unauthenticated
+    /// bytes stay there (AEAD decryption).
+    @inline(__always)
+    func produce(
+        outputCount: Int, zeroOnFailure: Bool = false,
+        _ body: (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) throws(KernelCipherError) -> Void
+    ) throws(KernelCipherError) -> [UInt8] {
+        switch self {
+        case .bytes(let data):
+            return try data.withUnsafeBytes { input in
+                Result { () throws(KernelCipherError) -> [UInt8] in
+                    try makeBytes(count: outputCount) { (output) throws(KernelCipherError) in try body(input, output) }
+                }
+            }.get()
+        case .caller(let input, let output):
+            let target = UnsafeMutableRawBufferPointer(rebasing: output[..<outputCount])
+            do throws(KernelCipherError) {
+                try body(input, target)
+            } catch {
+                if zeroOnFailure { target.initializeMemory(as: UInt8.self, repeating: 0) }
+                throw error
+            }
+            return []
+        }
+    }
+}
+
 /// A new array of `count` bytes filled by `fill`, with typed throws (Array's initializer only rethrows untyped).
 func makeBytes(
     count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(KernelCipherError) -> Void
