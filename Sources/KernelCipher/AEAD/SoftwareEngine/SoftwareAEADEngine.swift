@@ -65,7 +65,9 @@ final class EVPAEADSlot: AEADSlot {
     /// The CCM nonce length each context was keyed for (0: not yet).
     private var encryptNonceLength = 0, decryptNonceLength = 0
     /// Per-request nonce: salt ‖ IV (raw memory: no exclusivity check per byte, as a class's array property costs).
-    private let nonce = UnsafeMutableRawBufferPointer.allocate(byteCount: 32, alignment: 16)
+    /// Allocated once every earlier step of `init` has succeeded (a throwing `init` with unset properties runs no
+    /// `deinit`, so an allocation in a property initializer would leak).
+    private let nonce: UnsafeMutableRawBufferPointer
     /// A non-NULL pointer for empty inputs (CCM only processes data given a non-NULL input).
     private var empty: UInt8 = 0
 
@@ -88,6 +90,8 @@ final class EVPAEADSlot: AEADSlot {
         }
         self.encryptContext = encrypt
         self.decryptContext = decrypt
+        self.nonce = UnsafeMutableRawBufferPointer.allocate(byteCount: 32, alignment: 16)
+        nonce.initializeMemory(as: UInt8.self, repeating: 0)
         let ok = key.withUnsafeBytes { bytes in
             EVP_CipherInit_ex2(encrypt, cipher, bytes.baseAddress, nil, 1, nil) == 1
                 && EVP_CipherInit_ex2(decrypt, cipher, bytes.baseAddress, nil, 0, nil) == 1

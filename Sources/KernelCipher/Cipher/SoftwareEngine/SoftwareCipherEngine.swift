@@ -71,7 +71,10 @@ final class EVPSlot: CipherSlot {
     private let decryptContext: OpaquePointer
     /// rfc3686's counter block (nonce ‖ IV ‖ 1), in raw memory cleansed in `deinit` (the nonce is key material; raw
     /// memory also spares the per-byte exclusivity checks a class's array property costs).
-    private let counterBlock = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 16)
+    /// Allocated in `init` after the last point that can throw: a class whose `init` throws before every property is
+    /// set never runs `deinit`, so memory allocated by a property initializer would leak (LeakSanitizer saw it for
+    /// XTS keys with equal halves).
+    private let counterBlock: UnsafeMutableRawBufferPointer
     /// `algorithm.layout == .rfc3686`, read once (the per-request path checks it).
     private let isRFC3686: Bool
     /// `algorithm.layout == .chacha20`: the block counter wraps at 32 bits, as in the kernel.
@@ -96,6 +99,7 @@ final class EVPSlot: CipherSlot {
         self.decryptContext = decrypt
         self.isRFC3686 = algorithm.layout == .rfc3686
         self.isChaCha20 = algorithm.layout == .chacha20
+        counterBlock = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 16)
         counterBlock.initializeMemory(as: UInt8.self, repeating: 0)
         if isRFC3686 {
             key.withUnsafeBytes { counterBlock.baseAddress!.copyMemory(from: $0.baseAddress! + evpKeyLength, byteCount: 4) }
