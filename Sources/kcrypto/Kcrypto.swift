@@ -10,7 +10,7 @@ struct Kcrypto: AsyncParsableCommand {
         commandName: "kcrypto",
         abstract: "Discover, use and diagnose the Linux kernel crypto API (AF_ALG) with a software fallback.",
         // Discovery commands; `enc`, `dec` and `speed` are added here by the engine work.
-        subcommands: [List.self, Show.self, Has.self, Doctor.self, Enc.self, Dec.self, Dgst.self, Rng.self, Speed.self]
+        subcommands: [List.self, Show.self, Has.self, Doctor.self, Enc.self, Dec.self, Dgst.self, Rng.self, KDF.self, Speed.self]
     )
 
     /// ArgumentParser's `main`, with the signal handlers installed and descriptors 0–2 reserved first, argv
