@@ -138,6 +138,7 @@ import Testing
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(result.stderr.contains("Usage: kcrypto kdf \(arguments[0])"), "\(result.stderr)")
+        #expect(result.stderr.contains("See 'kcrypto kdf \(arguments[0]) --help'"), "\(result.stderr)")
         #expect(!result.stderr.contains("68756e74"))
         #expect(result.stdout.isEmpty)
     }
