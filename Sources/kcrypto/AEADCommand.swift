@@ -48,9 +48,8 @@ struct AEADCommand {
         switch try options.key.material(input: options.input) {
         case .kernelKey(let kernelKey):
             do { try transform.setKey(kernelKey) } catch { throw .cipher(error) }
-        case .bytes(var keyBytes):
-            defer { HexBytes.wipe(&keyBytes) }
-            do { try transform.setKey(keyBytes) } catch { throw .cipher(error) }
+        case .bytes(let secret):
+            do { try transform.setKey(secret) } catch { throw .cipher(error) }
         }
 
         let iv = try parseIV(size: transform.ivSize)

@@ -98,9 +98,10 @@ enum HexBytes {
         }
     }
 
-    /// Overwrites `bytes` with zeros in a way the optimizer keeps (explicit_bzero).
+    /// Overwrites `bytes` with zeros in a way the optimizer keeps (the library's `cleanse`). `bytes` must be the only
+    /// reference to its storage (a local array), or the wipe lands on a copy.
     static func wipe(_ bytes: inout [UInt8]) {
-        bytes.withUnsafeMutableBytes { if let base = $0.baseAddress { explicit_bzero(base, $0.count) } }
+        bytes.withUnsafeMutableBytes { cleanse($0) }
     }
 
     /// Reads hex key text from `fd` until EOF (at most 4 KiB), ignoring leading and trailing whitespace (a

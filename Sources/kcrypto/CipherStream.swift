@@ -15,10 +15,10 @@ struct CipherStream {
     /// Input accepted for algorithms that must be processed as one request.
     static let wholeMessageLimit = 16 << 20
 
-    let transform: Transform
+    let transform: CipherTransform
     let operation: CipherOperation
     let padding: Padding
-    /// The library's rule for continuing the IV across requests (`Transform.ivChaining`).
+    /// The library's rule for continuing the IV across requests (`CipherTransform.ivChaining`).
     let chaining: IVChaining
     /// Bytes per request while streaming; a multiple of 64 so every chaining rule advances whole blocks.
     let chunkSize: Int

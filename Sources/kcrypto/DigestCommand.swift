@@ -118,9 +118,8 @@ extension Kcrypto {
                 switch try key.material(input: input) {
                 case .kernelKey(let kernelKey):
                     do { try hash.setKey(kernelKey) } catch { throw .cipher(error) }
-                case .bytes(var keyBytes):
-                    defer { HexBytes.wipe(&keyBytes) }
-                    do { try hash.setKey(keyBytes) } catch { throw .cipher(error) }
+                case .bytes(let secret):
+                    do { try hash.setKey(secret) } catch { throw .cipher(error) }
                 }
                 keyFromStdin = key.keyfd.map(StdinSharing.reads(descriptor:)) ?? false
                     || key.keyFile.map { StdinSharing.reads($0, nilIsStdin: false) } ?? false

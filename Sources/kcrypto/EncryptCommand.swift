@@ -112,9 +112,9 @@ struct CipherOptions: ParsableArguments {
         }
         try checkBeforeWork()
         let preference = try key.enginePreference(engine.preference)
-        let transform: Transform
+        let transform: CipherTransform
         do {
-            transform = try Transform(cipher, engine: preference, options: .init(maxInFlight: 1))
+            transform = try CipherTransform(cipher, engine: preference, options: .init(maxInFlight: 1))
         } catch {
             throw .cipher(error)
         }
@@ -123,9 +123,8 @@ struct CipherOptions: ParsableArguments {
         switch try key.material(input: input) {
         case .kernelKey(let kernelKey):
             do { try transform.setKey(kernelKey) } catch { throw .cipher(error) }
-        case .bytes(var keyBytes):
-            defer { HexBytes.wipe(&keyBytes) }
-            do { try transform.setKey(keyBytes) } catch { throw .cipher(error) }
+        case .bytes(let secret):
+            do { try transform.setKey(secret) } catch { throw .cipher(error) }
         }
 
         let ivBytes = try parseIV(size: transform.ivSize)

@@ -6,8 +6,9 @@ import KernelCipher
 
 /// Where a command's key is: bytes this process holds, or a kernel keyring key it only refers to.
 enum KeyMaterial {
-    /// Key bytes; the caller wipes them (`HexBytes.wipe`) once used.
-    case bytes([UInt8])
+    /// Key bytes in zeroizing storage (wiped when the last reference goes; no caller-side wipe, which on a copy of an
+    /// enum payload would wipe the copy and leave the key).
+    case bytes(SecretBytes)
     /// A keyring key (`--key-serial`, `--key-desc`): only the kernel engine can use it.
     case kernelKey(KernelKey)
 }
@@ -81,7 +82,9 @@ struct KeyOptions: ParsableArguments {
         if let keyDesc {
             do { return .kernelKey(try KernelKey.lookup(keyDesc)) } catch { throw .cipher(error) }
         }
-        return .bytes(try load(input: input))
+        var raw = try load(input: input)
+        defer { HexBytes.wipe(&raw) }  // the only reference: wiped in place once copied into zeroizing storage
+        return .bytes(SecretBytes(copying: raw))
     }
 
     /// Exactly one key option (a usage error otherwise).

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
-import KernelCipher
+@_spi(Platform) import KernelCipher
 
 extension Kcrypto {
     /// `kcrypto rng`: random bytes from a kernel rng (`algif_rng`) or OpenSSL's `RAND_bytes`.
@@ -52,16 +52,16 @@ extension Kcrypto {
         private func perform() throws(CipherCommandError) {
             guard n >= 0 else { throw .usage("-n \(n): the number of bytes is negative; give 0 or more") }
             if output?.isEmpty == true { throw .usage("-o: the file name is empty") }
-            let rng: RandomGenerator
-            do { rng = try RandomGenerator(cipher, engine: engine.preference) } catch { throw .cipher(error) }
+            let rng: RandomTransform
+            do { rng = try RandomTransform(cipher, engine: engine.preference) } catch { throw .cipher(error) }
             defer { rng.release() }
             var out = try CipherOutput(path: output)
             let size = min(n, Self.piece)
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
             let text = UnsafeMutableRawBufferPointer.allocate(byteCount: hex ? 2 * size : 0, alignment: 16)
             defer {  // the bytes may become someone's key: zeroed before the memory is freed
-                buffer.initializeMemory(as: UInt8.self, repeating: 0); buffer.deallocate()
-                text.initializeMemory(as: UInt8.self, repeating: 0); text.deallocate()
+                cleanse(buffer); buffer.deallocate()
+                cleanse(text); text.deallocate()
             }
             let meter = progress ? Progress(total: n, label: "rng") : nil
             var left = n

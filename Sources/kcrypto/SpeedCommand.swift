@@ -204,7 +204,7 @@ extension Kcrypto {
             let key = { (count: Int) in SpeedMeasurement.key(count: count) }
             if AEADTransform.knownAlgorithms.contains(name) {
                 let tfm = try AEADTransform(name, engine: engine)
-                do { try tfm.setKey(key(tfm.keySizes.first ?? 16)) } catch { tfm.release(); throw error }
+                do { try tfm.setKey(key(tfm.keySizes?.first ?? 16)) } catch { tfm.release(); throw error }
                 return AEADSpeedSubject(transform: tfm)
             }
             if HashTransform.isAvailable(name, engine: .software) || HashTransform.isAvailable(name, engine: .kernel) {
@@ -218,7 +218,7 @@ extension Kcrypto {
                 return HashSpeedSubject(transform: tfm)
             }
             let tfm = try CipherTransform(name, engine: engine)
-            do { try tfm.setKey(key(tfm.keySizes.first ?? 16)) } catch { tfm.release(); throw error }
+            do { try tfm.setKey(key(tfm.keySizes?.first ?? 16)) } catch { tfm.release(); throw error }
             return CipherSpeedSubject(transform: tfm)
         }
 

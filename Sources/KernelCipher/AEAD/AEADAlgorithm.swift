@@ -66,19 +66,22 @@ struct AEADAlgorithm: Sendable, Hashable {
 }
 
 /// The facts of an AEAD transform as its engine provides them.
-struct AEADProperties: Sendable, Hashable {
+public struct AEADProperties: Sendable, Hashable {
     /// The resolved algorithm name (`/proc/crypto` name on the kernel engine).
-    let name: String
-    /// Bytes of IV per request.
-    let ivSize: Int
-    /// The tag size requests use.
-    let tagSize: Int
+    public let name: String
+    /// Bytes of IV per request (`crypto_aead_ivsize`).
+    public let ivSize: Int
+    /// The tag size requests use (`crypto_aead_authsize`).
+    public let tagSize: Int
     /// The largest tag the algorithm produces (`maxauthsize`).
-    let maximumTagSize: Int
-    /// Accepted key lengths; empty when only the kernel's setkey knows (a name without a known layout).
-    let keySizes: [Int]
-    /// The kernel driver or `openssl:<cipher>`.
-    var driver: String
+    public let maximumTagSize: Int
+    /// Every tag size the algorithm accepts, ascending (what `AEADTransform(_:tagSize:)` may ask for).
+    public let tagSizes: [Int]
+    /// Accepted key lengths (salt included for the ESP forms), or nil when this library does not restrict the length:
+    /// a name without a known layout, whose length only the kernel's setkey checks. The same rule as every family's.
+    public let keySizes: [Int]?
+    /// The kernel driver or `openssl:<cipher>` (the cipher for the key set last).
+    public internal(set) var driver: String
     /// The known layout, nil for a kernel-only name.
     let layout: AEADAlgorithm?
 }

@@ -37,7 +37,8 @@ struct AEADWork: Sendable {
     let operation: CipherOperation
     let iv: [UInt8]
     let associatedData: [UInt8]
-    let input: any ContiguousBytesSendable
+    /// Plaintext (encrypt) or ciphertext ‖ tag (decrypt), owned or in caller memory.
+    let buffers: RequestBuffers
     /// Bytes of output (`input ± tagSize`).
     let outputCount: Int
 }
@@ -72,9 +73,10 @@ extension AEADWork {
     static func run(on pooled: PooledSlot<any AEADSlot>, _ work: AEADWork) throws(KernelCipherError) -> [UInt8] {
         try work.iv.withUnsafeBytes { iv in
             work.associatedData.withUnsafeBytes { ad in
-                work.input.withUnsafeBytes { input in
-                    Result { () throws(KernelCipherError) -> [UInt8] in
-                        try pooled.run(work.operation, iv: iv, associatedData: ad, input: input, outputCount: work.outputCount)
+                Result { () throws(KernelCipherError) -> [UInt8] in
+                    try work.buffers.produce(outputCount: work.outputCount, zeroOnFailure: work.operation == .decrypt) {
+                        (input, output) throws(KernelCipherError) in
+                        try pooled.run(work.operation, iv: iv, associatedData: ad, input: input, output: output)
                     }
                 }
             }

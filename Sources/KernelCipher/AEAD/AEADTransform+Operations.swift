@@ -27,6 +27,7 @@ extension AEADTransform {
     /// Encrypts `plaintext` into caller memory without allocating (`crypto_aead_encrypt`, waited on): writes
     /// ciphertext ‖ tag (`plaintext.count + tagSize` bytes) at the start of `output` and returns that count.
     /// `output` must not overlap `plaintext`; too small a buffer throws `.outputTooSmall`.
+    @discardableResult
     public func encrypt(
         _ plaintext: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, iv: UnsafeRawBufferPointer,
         associatedData: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -37,6 +38,7 @@ extension AEADTransform {
     /// Verifies and decrypts ciphertext ‖ tag into caller memory without allocating (`crypto_aead_decrypt`, waited
     /// on) and returns the plaintext's length; on `.authenticationFailed` (or any failure after validation) the
     /// output bytes it would have written are zeroed. `output` must not overlap the input.
+    @discardableResult
     public func decrypt(
         _ ciphertextAndTag: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
         iv: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -51,15 +53,13 @@ extension AEADTransform {
     ) throws(KernelCipherError) -> Int {
         let count = try validate(operation, iv: iv, associatedDataCount: associatedData.count, inputCount: input.count)
         guard output.count >= count else { throw .outputTooSmall(length: output.count, needed: count) }
-        let target = UnsafeMutableRawBufferPointer(rebasing: output[..<count])
-        do throws(KernelCipherError) {
+        // No unauthenticated or partial plaintext stays in caller memory, whatever the engine left there.
+        _ = try RequestBuffers.caller(input, output: output).produce(
+            outputCount: count, zeroOnFailure: operation == .decrypt
+        ) { (input, target) throws(KernelCipherError) in
             try core.withSlot { (pooled) throws(KernelCipherError) in
                 try pooled.run(operation, iv: iv, associatedData: associatedData, input: input, output: target)
             }
-        } catch {
-            // No unauthenticated or partial plaintext stays in caller memory, whatever the engine left there.
-            if operation == .decrypt { target.initializeMemory(as: UInt8.self, repeating: 0) }
-            throw error
         }
         return count
     }
@@ -91,22 +91,25 @@ extension AEADTransform {
                 try run(operation, input, iv: iv, associatedData: associatedData)
             },
             work: { () throws(KernelCipherError) -> AEADWork in
-                try makeWork(operation, input: input, iv: iv.withUnsafeBytes { [UInt8]($0) },
+                try makeWork(operation, buffers: .bytes(input), iv: iv.withUnsafeBytes { [UInt8]($0) },
                              associatedData: associatedData.withUnsafeBytes { [UInt8]($0) })
             })
     }
 
     /// A validated request for the request queue.
     func makeWork(
-        _ operation: CipherOperation, input: some ContiguousBytes & Sendable, iv: [UInt8], associatedData: [UInt8]
+        _ operation: CipherOperation, buffers: RequestBuffers, iv: [UInt8], associatedData: [UInt8]
     ) throws(KernelCipherError) -> AEADWork {
-        let inputCount = input.withUnsafeBytes { $0.count }
+        let inputCount = buffers.count
         let outputCount = try iv.withUnsafeBytes { iv in
             Result { () throws(KernelCipherError) -> Int in
                 try validate(operation, iv: iv, associatedDataCount: associatedData.count, inputCount: inputCount)
             }
         }.get()
-        return AEADWork(operation: operation, iv: iv, associatedData: associatedData, input: input,
+        if buffers.outputCount < outputCount, case .caller = buffers {
+            throw .outputTooSmall(length: buffers.outputCount, needed: outputCount)
+        }
+        return AEADWork(operation: operation, iv: iv, associatedData: associatedData, buffers: buffers,
                         outputCount: outputCount)
     }
 }
@@ -121,8 +124,8 @@ public struct AEADRequest<Context: Sendable>: Sendable {
 
     /// The transform this request runs on (`crypto_aead_reqtfm`).
     public let transform: AEADTransform
-    /// Plaintext (encrypt) or ciphertext ‖ tag (decrypt) (`aead_request_set_crypt`'s src).
-    public let input: any ContiguousBytes & Sendable
+    /// Plaintext (encrypt) or ciphertext ‖ tag (decrypt) (`aead_request_set_crypt`'s src), and where the output goes.
+    let input: RequestBuffers
     /// The IV (`aead_request_set_crypt`'s iv); its length must equal `transform.ivSize`.
     public var iv: [UInt8]
     /// Associated data, authenticated but not encrypted (`aead_request_set_ad`).
@@ -142,7 +145,25 @@ public struct AEADRequest<Context: Sendable>: Sendable {
         completion: @escaping Completion
     ) {
         self.transform = transform
-        self.input = input
+        self.input = .bytes(input)
+        self.iv = iv.withUnsafeBytes { [UInt8]($0) }
+        self.associatedData = associatedData.withUnsafeBytes { [UInt8]($0) }
+        self.context = context
+        self.flags = flags
+        self.completion = completion
+    }
+
+    /// A request over caller-owned memory, as `CipherRequest`'s: reads `input` and writes the output (ciphertext ‖ tag,
+    /// or the verified plaintext) at the start of `output` without copying either; both must stay valid until the
+    /// completion runs, which then gets an empty array. `output` must not overlap `input`; too small a buffer throws
+    /// `.outputTooSmall` at submission. A decryption that fails leaves the output bytes zeroed.
+    public init(
+        transform: AEADTransform, input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
+        iv: some ContiguousBytes, associatedData: some ContiguousBytes = [UInt8](), context: Context,
+        flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
+    ) {
+        self.transform = transform
+        self.input = .caller(input, output: output)
         self.iv = iv.withUnsafeBytes { [UInt8]($0) }
         self.associatedData = associatedData.withUnsafeBytes { [UInt8]($0) }
         self.context = context
@@ -160,7 +181,7 @@ public struct AEADRequest<Context: Sendable>: Sendable {
     public func decrypt() throws(KernelCipherError) -> RequestStatus { try submit(.decrypt) }
 
     private func submit(_ operation: CipherOperation) throws(KernelCipherError) -> RequestStatus {
-        let work = try transform.makeWork(operation, input: input, iv: iv, associatedData: associatedData)
+        let work = try transform.makeWork(operation, buffers: input, iv: iv, associatedData: associatedData)
         return try transform.core.submit(work, flags: flags) { [self] result in completion(self, result) }
     }
 }

@@ -82,8 +82,16 @@ public final class AEADTransform: Sendable {
     public var tagSize: Int { facts.tagSize }
     /// The largest tag the algorithm can produce (`maxauthsize`).
     public var maximumTagSize: Int { facts.maximumTagSize }
-    /// Accepted key lengths in bytes, salt included for the ESP forms; empty when only the kernel knows them.
-    public var keySizes: [Int] { facts.keySizes }
+    /// Accepted key lengths in bytes, salt included for the ESP forms; nil when only the kernel knows them.
+    public var keySizes: [Int]? { facts.keySizes }
+    /// Every tag size the algorithm accepts (`AEADTransform(_:tagSize:)`), ascending.
+    public var tagSizes: [Int] { facts.tagSizes }
+    /// IV, tag and key sizes and driver of the bound algorithm (`driver` as `AEADTransform.driver` now).
+    public var properties: AEADProperties {
+        var current = facts
+        current.driver = aeadEngine.driver
+        return current
+    }
     /// The implementation bound: a kernel driver (e.g. `generic-gcm-aesni`) or `openssl:<cipher>`.
     public var driver: String { aeadEngine.driver }
     /// The largest associated data + ciphertext ‖ tag one request accepts (the ESP forms count the IV they add to
@@ -94,9 +102,9 @@ public final class AEADTransform: Sendable {
     /// copies are zeroized once nothing can read them; requests started after it returns use this key.
     public func setKey(_ key: some ContiguousBytes) throws(KernelCipherError) {
         let secure = key.withUnsafeBytes { SecureBytes(copying: $0) }
-        guard facts.keySizes.isEmpty || facts.keySizes.contains(secure.count) else {
+        if let sizes = facts.keySizes, !sizes.contains(secure.count) {
             secure.wipe()
-            throw .invalidKeyLength(secure.count, allowed: facts.keySizes)
+            throw .invalidKeyLength(secure.count, allowed: sizes)
         }
         try core.setKey(secure)
     }

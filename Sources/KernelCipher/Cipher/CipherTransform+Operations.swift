@@ -21,32 +21,42 @@ extension CipherTransform {
         try cryptSync(.decrypt, input, iv: iv)
     }
 
-    /// Encrypts `input` into the caller's `output` (at least `input.count` bytes; may be the same memory).
+    /// Encrypts `input` into the caller's `output` (at least `input.count` bytes; may be the same memory) and returns
+    /// the bytes written, as every family's `into:` form does.
+    @discardableResult
     public func encrypt(
         _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, iv: some ContiguousBytes
-    ) throws(KernelCipherError) {
+    ) throws(KernelCipherError) -> Int {
         try withIV(iv) { (iv) throws(KernelCipherError) in try run(.encrypt, iv: iv, input: input, output: output) }
+        return input.count
     }
 
-    /// Decrypts `input` into the caller's `output` (at least `input.count` bytes; may be the same memory).
+    /// Decrypts `input` into the caller's `output` (at least `input.count` bytes; may be the same memory) and returns
+    /// the bytes written.
+    @discardableResult
     public func decrypt(
         _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, iv: some ContiguousBytes
-    ) throws(KernelCipherError) {
+    ) throws(KernelCipherError) -> Int {
         try withIV(iv) { (iv) throws(KernelCipherError) in try run(.decrypt, iv: iv, input: input, output: output) }
+        return input.count
     }
 
     /// `encrypt(_:into:iv:)` with the IV already in memory: the zero-cost form (no generic indirection).
+    @discardableResult
     public func encrypt(
         _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, iv: UnsafeRawBufferPointer
-    ) throws(KernelCipherError) {
+    ) throws(KernelCipherError) -> Int {
         try run(.encrypt, iv: iv, input: input, output: output)
+        return input.count
     }
 
     /// `decrypt(_:into:iv:)` with the IV already in memory: the zero-cost form (no generic indirection).
+    @discardableResult
     public func decrypt(
         _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, iv: UnsafeRawBufferPointer
-    ) throws(KernelCipherError) {
+    ) throws(KernelCipherError) -> Int {
         try run(.decrypt, iv: iv, input: input, output: output)
+        return input.count
     }
 
     /// Encrypts without blocking the task's thread for large inputs (`crypto_skcipher_encrypt` + completion).

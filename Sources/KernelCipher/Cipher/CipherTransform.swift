@@ -88,8 +88,9 @@ public final class CipherTransform: Sendable {
     public var ivSize: Int { facts.ivSize }
     /// The algorithm's block size (`crypto_skcipher_blocksize`).
     public var blockSize: Int { facts.blockSize }
-    /// Accepted key lengths in bytes.
-    public var keySizes: [Int] { facts.keySizes }
+    /// Accepted key lengths in bytes (never nil here: every skcipher the engines serve has a known list; the
+    /// optional is the rule every family shares, nil meaning "not restricted by this library").
+    public var keySizes: [Int]? { facts.keySizes }
     /// The implementation bound: a kernel driver name (e.g. `cbc-aes-aesni`) or `openssl:<cipher>`. On the software
     /// engine the cipher depends on the key length, so this changes when `setKey` sets a key of another length
     /// (`xts(aes)`: `openssl:aes-128-xts` before any key and after a 32-byte key, `openssl:aes-256-xts` after a

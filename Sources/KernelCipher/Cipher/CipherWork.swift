@@ -21,28 +21,6 @@ typealias CipherSlotPool = SlotPool<any CipherSlot>
 /// The cipher family's request dispatcher.
 typealias CipherDispatcher = RequestDispatcher<CipherWork, [UInt8]>
 
-/// What a request reads and where it writes: owned bytes (output allocated) or caller-owned memory.
-enum RequestBuffers: @unchecked Sendable {
-    case bytes(any ContiguousBytes & Sendable)
-    case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer)
-
-    /// Input length in bytes.
-    var count: Int {
-        switch self {
-        case .bytes(let data): return data.withUnsafeBytes { $0.count }
-        case .caller(let input, _): return input.count
-        }
-    }
-
-    /// Output capacity in bytes (the input length when the transform allocates the output).
-    var outputCount: Int {
-        switch self {
-        case .bytes(let data): return data.withUnsafeBytes { $0.count }
-        case .caller(_, let output): return output.count
-        }
-    }
-}
-
 extension PooledSlot where Slot == any CipherSlot {
     /// Runs one request on the slot (`CipherSlot.run`); a failure marks the slot broken.
     @inline(__always)
@@ -61,18 +39,8 @@ extension CipherWork {
     static func run(on pooled: PooledSlot<any CipherSlot>, _ work: CipherWork) throws(KernelCipherError) -> [UInt8] {
         try work.iv.withUnsafeBytes { iv in
             Result { () throws(KernelCipherError) -> [UInt8] in
-                switch work.buffers {
-                case .bytes(let data):
-                    return try data.withUnsafeBytes { input in
-                        Result { () throws(KernelCipherError) -> [UInt8] in
-                            try makeBytes(count: input.count) { (output) throws(KernelCipherError) in
-                                try pooled.run(work.operation, iv: iv, input: input, output: output)
-                            }
-                        }
-                    }.get()
-                case .caller(let input, let output):
+                try work.buffers.produce(outputCount: work.buffers.count) { (input, output) throws(KernelCipherError) in
                     try pooled.run(work.operation, iv: iv, input: input, output: output)
-                    return []
                 }
             }
         }.get()
@@ -84,29 +52,4 @@ extension RequestDispatcher where Work == CipherWork, Output == [UInt8] {
     static func workers(slots: CipherSlotPool, options: TransformOptions) -> CipherDispatcher {
         .workers(slots: slots, options: options, run: CipherWork.run(on:_:))
     }
-}
-
-/// A new array of `count` bytes filled by `fill`, with typed throws (Array's initializer only rethrows untyped).
-func makeBytes(
-    count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(KernelCipherError) -> Void
-) throws(KernelCipherError) -> [UInt8] {
-    // No storage for 0 bytes: `Array(unsafeUninitializedCapacity: 0)` writes the count into the shared empty-array
-    // singleton, a data race between threads producing empty outputs at once (ThreadSanitizer, AEAD suite: empty
-    // decrypts on parallel workers).
-    if count == 0 {
-        try fill(UnsafeMutableRawBufferPointer(start: nil, count: 0))
-        return []
-    }
-    var failure: KernelCipherError?
-    let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-        do throws(KernelCipherError) {
-            try fill(UnsafeMutableRawBufferPointer(buffer))
-            initialized = count
-        } catch {
-            failure = error
-            initialized = 0
-        }
-    }
-    if let failure { throw failure }
-    return bytes
 }

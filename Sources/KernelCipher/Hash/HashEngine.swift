@@ -1,15 +1,16 @@
 /// Static facts about a hash or MAC algorithm as one engine provides it.
-struct HashFacts: Sendable, Hashable {
+public struct HashProperties: Sendable, Hashable {
     /// Digest (or MAC) length in bytes (`crypto_ahash_digestsize`).
-    var digestSize: Int
+    public internal(set) var digestSize: Int
     /// The algorithm's block size (`crypto_ahash_blocksize`).
-    var blockSize: Int
+    public internal(set) var blockSize: Int
     /// Whether a key must be set before use (hmac, cmac).
-    var isKeyed: Bool
-    /// Accepted key lengths, or nil when any length is accepted (hmac).
-    var keySizes: [Int]?
+    public internal(set) var isKeyed: Bool
+    /// Accepted key lengths, or nil when this library does not restrict the length (hmac takes any): the same rule as
+    /// every family's.
+    public internal(set) var keySizes: [Int]?
     /// The implementation bound: a kernel driver (`sha256-avx2`) or `openssl:<name>`.
-    var driver: String
+    public internal(set) var driver: String
 
     /// Whether `name` is a keyed (MAC) algorithm: the kernel templates that need `crypto_ahash_setkey`.
     static func isKeyedName(_ name: String) -> Bool {
@@ -26,7 +27,7 @@ struct HashFacts: Sendable, Hashable {
 /// Implementations are thread-safe.
 protocol HashEngine: Engine {
     /// The algorithm's facts.
-    var facts: HashFacts { get }
+    var facts: HashProperties { get }
     /// A fresh streaming state under the current key (`crypto_ahash_init`).
     func makeState() throws(KernelCipherError) -> any HashState
 }

@@ -22,7 +22,7 @@ public final class HashTransform: Sendable {
     public var asyncInlineLimit: Int { core.asyncInlineLimit }
 
     let hashEngine: any HashEngine
-    private let facts: HashFacts
+    private let facts: HashProperties
     /// Engine, lifecycle, slots and request queue: the runtime every family shares.
     let core: TransformCore<any HashState, HashWork, [UInt8]>
 
@@ -76,6 +76,12 @@ public final class HashTransform: Sendable {
     public var isKeyed: Bool { facts.isKeyed }
     /// Accepted key lengths, or nil when any length is accepted (hmac); `cmac(aes)`: 16, 24, 32.
     public var keySizes: [Int]? { facts.keySizes }
+    /// Digest, block and key sizes and driver of the bound algorithm (`driver` as `HashTransform.driver` now).
+    public var properties: HashProperties {
+        var current = facts
+        current.driver = hashEngine.driver
+        return current
+    }
     /// The implementation bound: a kernel driver (`sha256-avx2`) or `openssl:<name>` (`openssl:cmac-aes-256-cbc`
     /// after a 32-byte `cmac(aes)` key).
     public var driver: String { hashEngine.driver }
@@ -119,18 +125,21 @@ public final class HashTransform: Sendable {
         }.get()
     }
 
-    /// Digests `input` into the caller's `output` (exactly `digestSize` bytes) on the calling thread: the
+    /// Digests `input` into the caller's `output` (at least `digestSize` bytes; the digest goes at its start) on the
+    /// calling thread and returns `digestSize`, as every family's `into:` form returns the bytes written: the
     /// allocation-free form (`crypto_ahash_digest`, waited on).
+    @discardableResult
     public func digest(
         _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer
-    ) throws(KernelCipherError) {
+    ) throws(KernelCipherError) -> Int {
         try validate()
-        guard output.count == facts.digestSize else {
-            throw .outputTooSmall(length: output.count, needed: facts.digestSize)
-        }
+        let size = facts.digestSize
+        guard output.count >= size else { throw .outputTooSmall(length: output.count, needed: size) }
+        let target = UnsafeMutableRawBufferPointer(rebasing: output[..<size])
         try core.withSlot { (pooled) throws(KernelCipherError) in
-            try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: output) }
+            try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: target) }
         }
+        return size
     }
 
     /// Digests memory on the calling thread on a pooled state.

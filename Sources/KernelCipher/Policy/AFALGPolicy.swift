@@ -106,7 +106,7 @@ extension AFALGPolicy {
         guard errno == .noSuchEntry else { return .unavailable(errno) }
         guard policy.restrictLevel == 1 else { return .notFound }
         let listing = try? ProcCrypto.read()
-        let modules = AFALGAllowlist.kernelModuleAlgorithms(release: System.kernelRelease)
+        let modules = moduleAlgorithms(release: System.kernelRelease)
         switch AFALGAllowlist.classify(name, type: type, privileged: policy.isPrivileged, procCrypto: listing,
                                        moduleAlgorithms: modules) {
         case .allowed: return .notFound   // allowed here, so ENOENT means the kernel lacks it
@@ -117,6 +117,20 @@ extension AFALGPolicy {
         case .unknown: return .notFound
         }
     }
+}
+
+extension AFALGPolicy {
+    /// `AFALGAllowlist.kernelModuleAlgorithms(release:)`, read once per release and process: the module lists of
+    /// a kernel do not change while it runs, and reading them costs about 2 s per refused bind under emulation (TCG).
+    /// `/proc/crypto` is still read on every call (loading a module or instantiating a template changes it).
+    static func moduleAlgorithms(release: String) -> Set<String> {
+        if let names = moduleAlgorithmsByRelease.withLock({ $0[release] }) { return names }
+        let names = AFALGAllowlist.kernelModuleAlgorithms(release: release)
+        moduleAlgorithmsByRelease.withLock { $0[release] = names }
+        return names
+    }
+
+    private static let moduleAlgorithmsByRelease = LockedValue([String: Set<String>]())
 }
 
 /// Whether an algorithm can be used through AF_ALG by this process.

@@ -27,7 +27,7 @@ struct AFALGAEADTests {
         if AEADConformance.refused(algorithm, .kernel) { return }
         var rng = SeededGenerator(state: UInt64(algorithm.utf8.count) &* 7919)
         let probe = try AEADTransform(algorithm, engine: .kernel)
-        let keySize = probe.keySizes.last!
+        let keySize = probe.keySizes!.last!
         let limit = try #require(probe.maximumRequestSize)
         probe.release()
         for tagSize in Set([AEADAlgorithm.lookup(algorithm)!.tagSizes.first!, AEADAlgorithm.lookup(algorithm)!.maximumTagSize]) {

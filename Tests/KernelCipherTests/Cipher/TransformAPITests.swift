@@ -38,11 +38,11 @@ struct TransformAPITests {
         #expect(try tfm.decrypt(expected, iv: iv) == plain)
         var out = [UInt8](repeating: 0, count: plain.count)
         try plain.withUnsafeBytes { input in
-            try out.withUnsafeMutableBytes { try tfm.encrypt(input, into: $0, iv: iv) }
+            _ = try out.withUnsafeMutableBytes { try tfm.encrypt(input, into: $0, iv: iv) }
         }
         #expect(out == expected)
         try expected.withUnsafeBytes { input in
-            try out.withUnsafeMutableBytes { try tfm.decrypt(input, into: $0, iv: iv) }
+            _ = try out.withUnsafeMutableBytes { try tfm.decrypt(input, into: $0, iv: iv) }
         }
         #expect(out == plain)
         return expected

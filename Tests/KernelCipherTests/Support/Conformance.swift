@@ -48,7 +48,7 @@ enum Conformance {
         }
         let xts = try makeTransform("xts(aes)", engine)
         #expect(xts.ivSize == 16 && xts.blockSize == 16)
-        #expect(xts.keySizes.contains(32) && xts.keySizes.contains(64))
+        #expect((xts.keySizes ?? []).contains(32) && (xts.keySizes ?? []).contains(64))
     }
 
     static func errors(_ engine: EnginePreference) throws {
@@ -123,7 +123,7 @@ enum Conformance {
     }
 
     static func randomKey(for tfm: CipherTransform, using rng: inout some RandomNumberGenerator) -> [UInt8] {
-        randomBytes(tfm.keySizes.randomElement(using: &rng)!, using: &rng)
+        randomBytes(tfm.keySizes!.randomElement(using: &rng)!, using: &rng)
     }
 
     /// The open socket descriptors of this process (`/proc/self/fd` links named `socket:[…]`): the kind

@@ -36,7 +36,7 @@ final class KernelAEADEngine: AEADEngine {
         }
         self.handle = handle
         self.properties = AEADProperties(
-            name: name, ivSize: ivSize, tagSize: tag, maximumTagSize: maxTag, keySizes: layout?.keySizes ?? [],
+            name: name, ivSize: ivSize, tagSize: tag, maximumTagSize: maxTag, tagSizes: allowed, keySizes: layout?.keySizes,
             driver: entry?.driver ?? name, layout: layout)
         let limit = Self.socketBufferLimit()
         self.maximumRequest = (limit,
@@ -59,10 +59,10 @@ final class KernelAEADEngine: AEADEngine {
     let defaultAsyncInlineLimit = 16 << 10
 
     /// `ALG_SET_KEY`; the kernel holds the key afterwards and no Swift copy is kept.
-    func setKey(_ key: SecureBytes) throws(KernelCipherError) { try handle.setKey(key, keySizes: properties.keySizes) }
+    func setKey(_ key: SecureBytes) throws(KernelCipherError) { try handle.setKey(key, keySizes: properties.keySizes ?? []) }
 
     /// `ALG_SET_KEY_BY_KEY_SERIAL`: the key never enters this process.
-    func setKey(_ key: KernelKey) throws(KernelCipherError) { try handle.setKey(key, keySizes: properties.keySizes) }
+    func setKey(_ key: KernelKey) throws(KernelCipherError) { try handle.setKey(key, keySizes: properties.keySizes ?? []) }
 
     func makeSlot() throws(KernelCipherError) -> any AEADSlot {
         try handle.accept { op, lease in

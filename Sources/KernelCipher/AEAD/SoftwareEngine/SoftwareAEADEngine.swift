@@ -20,7 +20,7 @@ final class SoftwareAEADEngine: AEADEngine {
         let driver = Self.driverName(algorithm.evpName(keyLength: first))
         self.properties = AEADProperties(
             name: name, ivSize: algorithm.ivSize, tagSize: tag, maximumTagSize: algorithm.maximumTagSize,
-            keySizes: provided, driver: driver, layout: algorithm)
+            tagSizes: algorithm.tagSizes, keySizes: provided, driver: driver, layout: algorithm)
         self.key = SoftwareKey(driver: driver)
     }
 
@@ -56,8 +56,8 @@ final class EVPAEADSlot: AEADSlot {
     private let cipher: OpaquePointer
     private let encryptContext: OpaquePointer
     private let decryptContext: OpaquePointer
-    /// Key bytes without the salt (CCM only; empty otherwise).
-    private var cipherKey: [UInt8]
+    /// Key bytes without the salt, zeroized when the slot goes (CCM only, to re-key a context for another L; nil otherwise).
+    private let cipherKey: SecureBytes?
     /// The salt's length (ESP forms: the key's tail, kept at the start of `nonce`).
     private let saltCount: Int
     /// Plain `ccm(aes)`: the IV is L − 1 ‖ nonce, rather than the nonce itself.
@@ -79,7 +79,8 @@ final class EVPAEADSlot: AEADSlot {
         self.cipher = cipher
         self.saltCount = key.count - keyLength
         self.ivCarriesLength = algorithm.name == "ccm(aes)"
-        self.cipherKey = algorithm.mode == .ccm ? key.withUnsafeBytes { [UInt8]($0[..<keyLength]) } : []
+        self.cipherKey = algorithm.mode == .ccm
+            ? key.withUnsafeBytes { SecureBytes(copying: UnsafeRawBufferPointer(rebasing: $0[..<keyLength])) } : nil
         guard let encrypt = EVP_CIPHER_CTX_new() else { throw openSSLError("EVP_CIPHER_CTX_new") }
         guard let decrypt = EVP_CIPHER_CTX_new() else {
             EVP_CIPHER_CTX_free(encrypt)
@@ -98,7 +99,6 @@ final class EVPAEADSlot: AEADSlot {
     deinit {
         EVP_CIPHER_CTX_free(encryptContext)
         EVP_CIPHER_CTX_free(decryptContext)
-        cipherKey.withUnsafeMutableBytes { cleanse($0) }
         cleanse(nonce)
         nonce.deallocate()
     }
@@ -169,10 +169,10 @@ final class EVPAEADSlot: AEADSlot {
         guard EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, Int32(nonceLength), nil) == 1,
               EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, Int32(tagSize), tag) == 1
         else { throw openSSLError("EVP_CIPHER_CTX_ctrl") }
-        let ok = cipherKey.withUnsafeBytes { key in
-            EVP_CipherInit_ex2(ctx, nil, keyedFor == nonceLength ? nil : key.baseAddress,
+        let ok = (cipherKey?.withUnsafeBytes { key in
+            EVP_CipherInit_ex2(ctx, nil, keyedFor == nonceLength ? nil : key.baseAddress?.assumingMemoryBound(to: UInt8.self),
                                nonce.baseAddress!.assumingMemoryBound(to: UInt8.self), -1, nil)
-        }
+        }) ?? 0
         guard ok == 1 else { throw openSSLError("EVP_CipherInit_ex2") }
         if encrypt { encryptNonceLength = nonceLength } else { decryptNonceLength = nonceLength }
     }

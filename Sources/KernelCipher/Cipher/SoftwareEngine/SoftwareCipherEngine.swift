@@ -69,7 +69,9 @@ final class EVPSlot: CipherSlot {
     private let algorithm: SoftwareAlgorithm
     private let encryptContext: OpaquePointer
     private let decryptContext: OpaquePointer
-    private var counterBlock = [UInt8](repeating: 0, count: 16)
+    /// rfc3686's counter block (nonce ‖ IV ‖ 1), in raw memory cleansed in `deinit` (the nonce is key material; raw
+    /// memory also spares the per-byte exclusivity checks a class's array property costs).
+    private let counterBlock = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 16)
     /// `algorithm.layout == .rfc3686`, read once (the per-request path checks it).
     private let isRFC3686: Bool
     /// `algorithm.layout == .chacha20`: the block counter wraps at 32 bits, as in the kernel.
@@ -94,10 +96,9 @@ final class EVPSlot: CipherSlot {
         self.decryptContext = decrypt
         self.isRFC3686 = algorithm.layout == .rfc3686
         self.isChaCha20 = algorithm.layout == .chacha20
+        counterBlock.initializeMemory(as: UInt8.self, repeating: 0)
         if isRFC3686 {
-            key.withUnsafeBytes { bytes in
-                for i in 0..<4 { counterBlock[i] = bytes[evpKeyLength + i] }
-            }
+            key.withUnsafeBytes { counterBlock.baseAddress!.copyMemory(from: $0.baseAddress! + evpKeyLength, byteCount: 4) }
             counterBlock[15] = 1
         }
     }
@@ -106,7 +107,8 @@ final class EVPSlot: CipherSlot {
         // EVP_CIPHER_CTX_free cleanses the key schedule; the counter block holds the rfc3686 nonce.
         EVP_CIPHER_CTX_free(encryptContext)
         EVP_CIPHER_CTX_free(decryptContext)
-        counterBlock.withUnsafeMutableBytes { cleanse($0) }
+        cleanse(counterBlock)
+        counterBlock.deallocate()
     }
 
     /// A new context keyed for one direction (`EVP_CIPHER_CTX_new`, `EVP_CipherInit_ex2`, no padding).
@@ -138,8 +140,8 @@ final class EVPSlot: CipherSlot {
         let ctx = operation == .encrypt ? encryptContext : decryptContext
         let ok: Int32
         if isRFC3686 {
-            for i in 0..<8 { counterBlock[4 + i] = iv[i] }
-            ok = counterBlock.withUnsafeBytes { EVP_CipherInit_ex2(ctx, nil, nil, $0.baseAddress, -1, nil) }
+            (counterBlock.baseAddress! + 4).copyMemory(from: iv.baseAddress!, byteCount: 8)
+            ok = EVP_CipherInit_ex2(ctx, nil, nil, counterBlock.baseAddress!.assumingMemoryBound(to: UInt8.self), -1, nil)
         } else {
             ok = EVP_CipherInit_ex2(ctx, nil, nil, iv.baseAddress, -1, nil)
         }

@@ -9,7 +9,7 @@ import Musl
 /// nothing sent hashes the empty message), `accept()` on an op socket clones its partial state.
 final class KernelHashEngine: HashEngine {
     let kind = EngineKind.kernel
-    let facts: HashFacts
+    let facts: HashProperties
     /// The transform socket, keying and op-socket accounting every kernel engine shares.
     private let handle: KernelEngineSocket
 
@@ -20,9 +20,9 @@ final class KernelHashEngine: HashEngine {
         }
         let name = entry.name ?? algorithm
         self.handle = handle
-        facts = HashFacts(
-            digestSize: digestSize, blockSize: entry.blockSize ?? 1, isKeyed: HashFacts.isKeyedName(name),
-            keySizes: HashFacts.keySizes(for: name), driver: entry.driver ?? name)
+        facts = HashProperties(
+            digestSize: digestSize, blockSize: entry.blockSize ?? 1, isKeyed: HashProperties.isKeyedName(name),
+            keySizes: HashProperties.keySizes(for: name), driver: entry.driver ?? name)
     }
 
     /// `setsockopt(ALG_SET_KEY)`; the kernel keeps the key, the Swift copy is wiped.

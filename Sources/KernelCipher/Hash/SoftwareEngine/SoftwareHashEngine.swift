@@ -7,39 +7,39 @@ internal import CLibCrypto
 final class SoftwareHashEngine: HashEngine, @unchecked Sendable {
     let kind = EngineKind.software
     /// The facts; `driver` names the CMAC cipher for the key set last.
-    var facts: HashFacts { state.withLock { $0.facts } }
+    var facts: HashProperties { state.withLock { $0.facts } }
     private enum Kind { case digest, hmac(digest: String), cmac }
     private let algorithm: String
     private let kindOfAlgorithm: Kind
     /// The fetched digest (`EVP_MD_fetch`), for plain digests; nil for MACs.
     private let md: EVPDigest?
-    private struct State { var facts: HashFacts; var template: EVPMACTemplate? }
+    private struct State { var facts: HashProperties; var template: EVPMACTemplate? }
     private let state: LockedValue<State>
 
     init(algorithm: String) throws(KernelCipherError) {
         self.algorithm = algorithm
-        let facts: HashFacts
+        let facts: HashProperties
         if algorithm.hasPrefix("hmac("), algorithm.hasSuffix(")") {
             let inner = String(algorithm.dropFirst(5).dropLast())
             guard let digest = EVPDigest(name: inner) else { throw .algorithmNotFound(algorithm, engine: .software) }
             kindOfAlgorithm = .hmac(digest: inner)
             md = nil
-            facts = HashFacts(
+            facts = HashProperties(
                 digestSize: digest.size, blockSize: digest.blockSize, isKeyed: true, keySizes: nil,
                 driver: "openssl:hmac-\(inner)")
         } else if algorithm == "cmac(aes)" {
             kindOfAlgorithm = .cmac
             md = nil
-            facts = HashFacts(
+            facts = HashProperties(
                 digestSize: 16, blockSize: 16, isKeyed: true, keySizes: [16, 24, 32], driver: "openssl:cmac-aes-128-cbc")
         } else {
             // Only names OpenSSL fetches as digests, and never a keyed kernel template spelled otherwise.
-            guard !HashFacts.isKeyedName(algorithm), let digest = EVPDigest(name: algorithm), digest.size > 0 else {
+            guard !HashProperties.isKeyedName(algorithm), let digest = EVPDigest(name: algorithm), digest.size > 0 else {
                 throw .algorithmNotFound(algorithm, engine: .software)
             }
             kindOfAlgorithm = .digest
             md = digest
-            facts = HashFacts(
+            facts = HashProperties(
                 digestSize: digest.size, blockSize: digest.blockSize, isKeyed: false, keySizes: nil,
                 driver: "openssl:\(algorithm)")
         }

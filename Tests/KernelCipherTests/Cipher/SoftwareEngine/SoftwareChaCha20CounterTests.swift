@@ -41,7 +41,7 @@ struct SoftwareChaCha20CounterTests {
         let iv = ChaCha20Reference.iv(counter: 0xffff_ffff, nonce: Self.nonce)
         let plain = (0..<200).map { UInt8(truncatingIfNeeded: $0) }
         var buffer = plain
-        try buffer.withUnsafeMutableBytes { bytes in
+        _ = try buffer.withUnsafeMutableBytes { bytes in
             try iv.withUnsafeBytes { try tfm.encrypt(UnsafeRawBufferPointer(bytes), into: bytes, iv: $0) }
         }
         #expect(buffer == ChaCha20Reference.crypt(key: Self.key, iv: iv, plain))

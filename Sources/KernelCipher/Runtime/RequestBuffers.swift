@@ -1,0 +1,83 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What a request reads and where it writes, in every family: owned bytes (output allocated) or caller-owned memory
+/// (valid until the completion runs).
+enum RequestBuffers: @unchecked Sendable {
+    case bytes(any ContiguousBytes & Sendable)
+    case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer)
+
+    /// Input length in bytes.
+    var count: Int {
+        switch self {
+        case .bytes(let data): return data.withUnsafeBytes { $0.count }
+        case .caller(let input, _): return input.count
+        }
+    }
+
+    /// Output capacity in bytes (the input length when the transform allocates the output).
+    var outputCount: Int {
+        switch self {
+        case .bytes(let data): return data.withUnsafeBytes { $0.count }
+        case .caller(_, let output): return output.count
+        }
+    }
+}
+
+extension RequestBuffers {
+    /// Runs one request over these buffers, the rule of every family: owned input gets a new output array of
+    /// `outputCount` bytes, caller memory is written in place (its first `outputCount` bytes; the result is then
+    /// empty). With `zeroOnFailure`, caller output is zeroed when `body` throws, so no partial or unauthenticated
+    /// bytes stay there (AEAD decryption).
+    @inline(__always)
+    func produce(
+        outputCount: Int, zeroOnFailure: Bool = false,
+        _ body: (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) throws(KernelCipherError) -> Void
+    ) throws(KernelCipherError) -> [UInt8] {
+        switch self {
+        case .bytes(let data):
+            return try data.withUnsafeBytes { input in
+                Result { () throws(KernelCipherError) -> [UInt8] in
+                    try makeBytes(count: outputCount) { (output) throws(KernelCipherError) in try body(input, output) }
+                }
+            }.get()
+        case .caller(let input, let output):
+            let target = UnsafeMutableRawBufferPointer(rebasing: output[..<outputCount])
+            do throws(KernelCipherError) {
+                try body(input, target)
+            } catch {
+                if zeroOnFailure { target.initializeMemory(as: UInt8.self, repeating: 0) }
+                throw error
+            }
+            return []
+        }
+    }
+}
+
+/// A new array of `count` bytes filled by `fill`, with typed throws (Array's initializer only rethrows untyped).
+func makeBytes(
+    count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(KernelCipherError) -> Void
+) throws(KernelCipherError) -> [UInt8] {
+    // No storage for 0 bytes: `Array(unsafeUninitializedCapacity: 0)` writes the count into the shared empty-array
+    // singleton, a data race between threads producing empty outputs at once (ThreadSanitizer, AEAD suite: empty
+    // decrypts on parallel workers).
+    if count == 0 {
+        try fill(UnsafeMutableRawBufferPointer(start: nil, count: 0))
+        return []
+    }
+    var failure: KernelCipherError?
+    let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        do throws(KernelCipherError) {
+            try fill(UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
+        } catch {
+            failure = error
+            initialized = 0
+        }
+    }
+    if let failure { throw failure }
+    return bytes
+}
