@@ -60,8 +60,7 @@ extension Kcrypto.KDF {
                 switch material {
                 case .kernelKey(let kernelKey):
                     derived = try kdf.expand(pseudorandomKey: kernelKey, info: info, count: common.n)
-                case .bytes(var bytes):
-                    defer { HexBytes.wipe(&bytes) }
+                case .bytes(let bytes):
                     if extractOnly {
                         guard common.n == kdf.hashLength else {
                             throw .invalidDerivedKeyLength(common.n, maximum: kdf.hashLength)
@@ -117,8 +116,7 @@ extension Kcrypto.KDF {
                 switch material {
                 case .kernelKey(let kernelKey):
                     derived = try kdf.deriveKey(from: kernelKey, fixedInput: fixed, iv: iv, count: common.n)
-                case .bytes(var bytes):
-                    defer { HexBytes.wipe(&bytes) }
+                case .bytes(let bytes):
                     derived = try kdf.deriveKey(from: bytes, fixedInput: fixed, iv: iv, count: common.n)
                 }
             } catch { throw .cipher(error) }
