@@ -27,6 +27,7 @@ LAYERS = [
     ["Runtime"],
     ["Algorithms"],
     ["Cipher", "AEAD", "Hash", "Random"],
+    ["KDF"],
     ["Discovery"],
 ]
 

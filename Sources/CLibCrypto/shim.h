@@ -8,4 +8,5 @@
 #include <openssl/params.h>
 #include <openssl/core_names.h>
 #include <openssl/rand.h>
+#include <openssl/kdf.h>
 #endif

@@ -51,6 +51,14 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
     /// An option value the transform's family or engine cannot honour (e.g. `completionMode: .aio` on the software
     /// engine, a non-positive `maxInFlight`): refused at allocation, never silently ignored.
     case unsupportedOption(String)
+    /// A key derivation was asked for a length it cannot give: zero, or beyond `maximum` (HKDF: 255 · HashLen;
+    /// SP 800-108 and PBKDF2: (2³² − 1) blocks of the PRF's output).
+    case invalidDerivedKeyLength(Int, maximum: Int)
+    /// A PBKDF2 iteration count outside 1…2³² − 1.
+    case invalidIterationCount(Int)
+    /// A key derivation was given a PRF that is not a keyed hash of the kind it needs (e.g. `sha256` instead of
+    /// `hmac(sha256)`; `cmac(aes)` for PBKDF2 or HKDF, which are defined over HMAC).
+    case unsuitablePRF(String, reason: String)
     /// A kernel call failed: the operation (e.g. `recvmsg`) and its errno.
     case kernel(operation: String, errno: Errno)
     /// An OpenSSL call failed: the function and OpenSSL's error string.
@@ -102,6 +110,12 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
             return error.description
         case .unsupportedOption(let reason):
             return "unsupported option: \(reason)"
+        case .invalidDerivedKeyLength(let length, let maximum):
+            return "invalid derived key length \(length) bytes; allowed: 1 to \(maximum)"
+        case .invalidIterationCount(let count):
+            return "invalid iteration count \(count); allowed: 1 to \(UInt32.max)"
+        case .unsuitablePRF(let name, let reason):
+            return "'\(KernelCipherError.displayName(name))' cannot be the PRF: \(reason)"
         case .kernel(let operation, let errno):
             return "\(operation) failed: \(errno)"
         case .software(let operation, let detail):

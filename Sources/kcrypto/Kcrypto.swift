@@ -10,7 +10,7 @@ struct Kcrypto: AsyncParsableCommand {
         commandName: "kcrypto",
         abstract: "Discover, use and diagnose the Linux kernel crypto API (AF_ALG) with a software fallback.",
         // Discovery commands; `enc`, `dec` and `speed` are added here by the engine work.
-        subcommands: [List.self, Show.self, Has.self, Doctor.self, Enc.self, Dec.self, Dgst.self, Rng.self, Speed.self]
+        subcommands: [List.self, Show.self, Has.self, Doctor.self, Enc.self, Dec.self, Dgst.self, Rng.self, KDF.self, Speed.self]
     )
 
     /// ArgumentParser's `main`, with the signal handlers installed and descriptors 0–2 reserved first, argv
@@ -45,7 +45,8 @@ struct Kcrypto: AsyncParsableCommand {
 
     /// Prints `kcrypto: message` (escaped) and `command`'s usage on stderr; exits 64.
     static func usageFailure(_ message: String, command: any ParsableCommand.Type) -> Never {
-        let name = ([commandName()] + (command == Kcrypto.self ? [] : [command._commandName])).joined(separator: " ")
+        let name = ([commandName()] + (path(to: command, under: Kcrypto.self) ?? [command._commandName]))
+            .joined(separator: " ")
         Console.error(ArgvEncoding.displayable(message))
         StandardStreams.write(2, "Usage: " + Kcrypto.usageString(for: command).trimmingTrailingSpaces()
             + "\n  See '\(name) --help' for more information.\n")
@@ -53,6 +54,15 @@ struct Kcrypto: AsyncParsableCommand {
     }
 
     private static func commandName() -> String { configuration.commandName ?? "kcrypto" }
+
+    /// The subcommand names from `root` down to `command` (`["kdf", "pbkdf2"]`), nil when it is not below `root`.
+    private static func path(to command: any ParsableCommand.Type, under root: any ParsableCommand.Type) -> [String]? {
+        if command == root { return [] }
+        for child in root.configuration.subcommands {
+            if let rest = path(to: command, under: child) { return [child._commandName] + rest }
+        }
+        return nil
+    }
 
     /// ArgumentParser's message and exit code for `error` (help and version on stdout).
     static func fail(_ error: any Error, arguments: [String]) -> Never {
