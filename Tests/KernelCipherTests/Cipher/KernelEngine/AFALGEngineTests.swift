@@ -204,14 +204,18 @@ struct AFALGDifferentialTests {
         print("AFALG-DIFF \(algorithm): \(cases) small random cases, kernel == software")
     }
 
+    /// One call far above the 64 KiB a single `sendmsg` carries: the engine's pieces form one kernel request (the
+    /// IV chained by the kernel); these modes have no request limit. 4 MiB proves what 16 MiB did for a quarter of
+    /// the TCG time (16 MiB took 65 s a run on 6.12).
     @Test(arguments: ["ecb(aes)", "cbc(aes)", "ctr(aes)"])
-    func sixteenMiBInOneRequest(algorithm: String) throws {
+    func severalMiBInOneRequest(algorithm: String) throws {
         try requireAFALG()
         let key = (0..<32).map { UInt8($0 ^ 0x5c) }
         let kernel = try Conformance.makeTransform(algorithm, .kernel, key: key)
         let software = try Conformance.makeTransform(algorithm, .software, key: key)
         let iv = [UInt8](repeating: 0xAB, count: kernel.ivSize)
-        let data = randomBytes((16 << 20) + (algorithm == "ctr(aes)" ? 5 : 0))
+        #expect(kernel.maximumRequestSize == nil)
+        let data = randomBytes((4 << 20) + (algorithm == "ctr(aes)" ? 5 : 0))
         let k = try kernel.encrypt(data, iv: iv)
         #expect(k == (try software.encrypt(data, iv: iv)))
         #expect(try kernel.decrypt(k, iv: iv) == data)
