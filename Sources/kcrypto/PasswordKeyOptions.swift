@@ -10,7 +10,7 @@ enum PasswordDialect {
     /// kcapi-enc 1.4.0: the bytes read are the password (a trailing newline is part of it), at most 127 bytes;
     /// PBKDF2 gives a 32-byte key; iterations timed, salt 32 random bytes when not given (both printed).
     case kcapi
-    /// openssl enc: the first line of the file or descriptor (up to the first newline), at most 1023 bytes.
+    /// openssl enc: the first line of the file or descriptor (up to the first newline or NUL), at most 1023 bytes.
     case openssl
 
     /// Longest password accepted: kcapi-enc reads 128 bytes and zeroes the last; openssl's buffer is 1024.
@@ -107,7 +107,10 @@ struct PasswordKeyOptions: ParsableArguments {
         }
         defer { HexBytes.wipe(&bytes) }
         var used = bytes.count
-        if dialect == .openssl, password == nil, let newline = bytes.firstIndex(of: 0x0a) { used = newline }
+        if dialect == .openssl, password == nil {
+            // openssl's app_passwd: the line up to the first newline, as a C string (a NUL ends it).
+            used = bytes.firstIndex { $0 == 0x0a || $0 == 0 } ?? used
+        }
         guard used > 0 else { throw .keySource("the password in \(what) is empty") }
         guard used <= dialect.limit else {
             throw .keySource("the password in \(what) is longer than \(dialect.limit) bytes, more than "

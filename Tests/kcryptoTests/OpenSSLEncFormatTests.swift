@@ -63,6 +63,28 @@ import Testing
         }
     }
 
+    @Test("the password is the file's first line up to a newline or NUL, as openssl -pass file: reads it")
+    func passwordLine() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plain = randomBytes(48, seed: 0x6c696e65)
+        let input = dir.appendingPathComponent("in")
+        try Data(plain).write(to: input)
+        for (index, contents) in [Array("line one\nline two\n".utf8), Array("ab".utf8) + [0] + Array("cd\n".utf8),
+                                  Array("tab\there\r\n".utf8)].enumerated() {
+            let pass = dir.appendingPathComponent("pw\(index)"), sealed = dir.appendingPathComponent("sealed\(index)")
+            let out = dir.appendingPathComponent("out\(index)")
+            try Data(contents).write(to: pass)
+            let written = try KcryptoProcess.spawn(Self.openssl, ["enc", "-aes-128-cbc", "-pbkdf2", "-pass", "file:\(pass.path)",
+                                                                  "-in", input.path, "-out", sealed.path])
+            try #require(written.status == 0, "\(written.stderr)")
+            let run = try KcryptoProcess.run(["dec", "-c", "aes-128-cbc", "--format", "openssl", "--engine", "software",
+                                              "--passwd-fd", "3", "-i", sealed.path, "-o", out.path], files: [3: pass.path])
+            #expect(run.status == 0, "case \(index): \(run.stderr)")
+            #expect(try Self.read(out) == plain, "case \(index)")
+        }
+    }
+
     @Test("--legacy-kdf reads openssl enc files written without -pbkdf2 (EVP_BytesToKey), with a warning")
     func legacyKDF() throws {
         let dir = try Self.directory()
