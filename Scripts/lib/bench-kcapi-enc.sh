@@ -5,15 +5,18 @@
 # /var/cache/swift-kcapi/kcapi-enc (KCAPI_ENC_CACHE) and never enter the repository.
 #
 #   bench-kcapi-enc.sh            → prints /var/cache/swift-kcapi/kcapi-enc/kcapi-enc-<version>
+#   bench-kcapi-enc.sh kcapi-dgst → the same for libkcapi's kcapi-dgst (apps/kcapi-dgst.c)
 set -euo pipefail
-KCAPI_LOG_TAG=kcapi-enc
+app="${1:-kcapi-enc}"
+case "$app" in kcapi-enc|kcapi-dgst) ;; *) echo "usage: ${0##*/} [kcapi-enc|kcapi-dgst]" >&2; exit 64 ;; esac
+KCAPI_LOG_TAG=$app
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 cache="${KCAPI_ENC_CACHE:-/var/cache/swift-kcapi/kcapi-enc}"
 version="$(dpkg-query -W -f='${Version}' libkcapi-dev 2>/dev/null | sed 's/-[^-]*$//')"
 [[ -n "$version" ]] || die "libkcapi-dev is not installed (Scripts/lib/common.sh ensure_build_deps installs it)"
-binary="$cache/kcapi-enc-$version"
+binary="$cache/$app-$version"
 if [[ -x "$binary" ]]; then echo "$binary"; exit 0; fi
 
 ensure_packages dpkg-dev xz-utils gcc libc6-dev
@@ -43,12 +46,12 @@ fi
 
 build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT
-tar -xJf "$tarball" -C "$build" --wildcards '*/apps/kcapi-enc.c' '*/apps/app-internal.c' '*/apps/app-internal.h' \
-    || die "$tarball lacks apps/kcapi-enc.c"
+tar -xJf "$tarball" -C "$build" --wildcards "*/apps/$app.c" '*/apps/app-internal.c' '*/apps/app-internal.h' \
+    || die "$tarball lacks apps/$app.c"
 apps="$(echo "$build"/*/apps)"
-info "building kcapi-enc $version against the installed libkcapi"
+info "building $app $version against the installed libkcapi"
 # app-internal.c wants the build's config macros; the installed library provides the API (kcapi.h).
-quietly gcc -O2 -D_GNU_SOURCE -DKCAPI_MAJVERSION="${version%%.*}" -I"$apps" -o "$build/kcapi-enc" \
-    "$apps/kcapi-enc.c" "$apps/app-internal.c" -lkcapi || die "kcapi-enc did not build"
-as_root install -m 0755 "$build/kcapi-enc" "$binary"
+quietly gcc -O2 -D_GNU_SOURCE -DKCAPI_MAJVERSION="${version%%.*}" -I"$apps" -o "$build/$app" \
+    "$apps/$app.c" "$apps/app-internal.c" -lkcapi || die "$app did not build"
+as_root install -m 0755 "$build/$app" "$binary"
 echo "$binary"

@@ -106,6 +106,22 @@ ensure_vm_packages() {
     ensure_packages qemu-system-x86 busybox-static kmod cpio xz-utils zstd keyutils
 }
 
+# libkcapi's kcapi-enc and kcapi-dgst (not packaged for bookworm), built from Debian's libkcapi source against the
+# installed libkcapi (Scripts/lib/bench-kcapi-enc.sh), linked as kcapi-enc and kcapi-dgst in one directory, which
+# is exported as KCAPI_APPS_DIR (AFALGPasswordCompatibilityTests compare kcrypto's password options with them).
+ensure_kcapi_apps() {
+    ensure_build_deps
+    local here enc dgst dir
+    here="$(dirname "${BASH_SOURCE[0]}")"
+    enc="$("$here/bench-kcapi-enc.sh" kcapi-enc)" || die "cannot build kcapi-enc"
+    dgst="$("$here/bench-kcapi-enc.sh" kcapi-dgst)" || die "cannot build kcapi-dgst"
+    dir="$(dirname "$enc")/apps-${enc##*-}"
+    as_root mkdir -p "$dir"
+    as_root ln -sfn "$enc" "$dir/kcapi-enc"
+    as_root ln -sfn "$dgst" "$dir/kcapi-dgst"
+    export KCAPI_APPS_DIR="$dir"
+}
+
 # Seconds since the epoch with decimals, and a pretty duration.
 now_s() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1fs", b - a }'; }

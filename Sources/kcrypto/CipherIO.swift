@@ -24,16 +24,21 @@ enum CipherCommandError: Error, CustomStringConvertible {
     case inputLength(String)
     /// PKCS#7 padding did not verify on decryption (deliberately generic).
     case badPadding
+    /// PKCS#7 padding did not verify on decryption with a key derived from a password.
+    case wrongPassword
+    /// `dec --format openssl`: the input lacks the `Salted__` header.
+    case notOpenSSLFile(String)
 
     /// One line, printed after `kcrypto: `.
     var description: String {
         switch self {
         case .badHex(let what, let reason): "\(what): not valid hex: \(reason)"
         case .keySource(let message), .iv(let message), .usage(let message), .refused(let message),
-             .inputLength(let message): message
+             .inputLength(let message), .notOpenSSLFile(let message): message
         case .io(let operation, let path, let errno): "cannot \(operation) \(path): \(errno)"
         case .cipher(let error): "\(error)"
         case .badPadding: "bad decrypt: bad padding (wrong key, IV, or corrupted input)"
+        case .wrongPassword: "bad decrypt: wrong password or corrupt file (bad padding)"
         }
     }
 }

@@ -38,6 +38,8 @@ extension Kcrypto {
 
         @OptionGroup var key: KeyOptions
 
+        @OptionGroup var password: PasswordKeyOptions
+
         @Option(help: "auto (kernel when AF_ALG serves the algorithm, else software), kernel or software.")
         var engine: EngineOption = .auto
 
@@ -114,6 +116,15 @@ extension Kcrypto {
             if hash.isKeyed {
                 // The input that reads stdin, if any (nil: stdin itself), so that a key on stdin is refused.
                 let input = check ?? (files.isEmpty ? nil : files.first { StdinSharing.reads($0, nilIsStdin: false) } ?? files[0])
+                try password.check(key: key, input: input)
+                if password.isGiven {
+                    // kcapi-dgst: the MAC key is PBKDF2 over the password (32 bytes).
+                    let derived = try password.kcapiKey(engine: preference, decrypting: false)
+                    do { try hash.setKey(derived) } catch { throw .cipher(error) }
+                    keyFromStdin = password.passwordFD.map(StdinSharing.reads(descriptor:)) ?? false
+                        || password.passwordFile.map { StdinSharing.reads($0, nilIsStdin: false) } ?? false
+                    return try digestOrCheck(hash: hash, keyFromStdin: keyFromStdin)
+                }
                 try key.check(input: input)
                 switch try key.material(input: input) {
                 case .kernelKey(let kernelKey):
@@ -123,9 +134,16 @@ extension Kcrypto {
                 }
                 keyFromStdin = key.keyfd.map(StdinSharing.reads(descriptor:)) ?? false
                     || key.keyFile.map { StdinSharing.reads($0, nilIsStdin: false) } ?? false
-            } else if key.isGiven {
-                throw .usage("\(Text.name(algorithm)) is not keyed; remove --key, --key-file, --keyfd, --key-serial or --key-desc")
+            } else if key.isGiven || password.isGiven {
+                throw .usage("\(Text.name(algorithm)) is not keyed; remove " + (password.isGiven
+                    ? "--passwd, --passwd-file or --passwd-fd"
+                    : "--key, --key-file, --keyfd, --key-serial or --key-desc"))
             }
+            return try digestOrCheck(hash: hash, keyFromStdin: keyFromStdin)
+        }
+
+        /// Digests the FILEs or checks the list with `hash` (keyed already); false when any file failed.
+        private func digestOrCheck(hash: HashTransform, keyFromStdin: Bool) throws(CipherCommandError) -> Bool {
             var digester = FileDigester(hash: hash)
             digester.progress = progress
             if let check {

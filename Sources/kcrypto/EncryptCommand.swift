@@ -58,6 +58,10 @@ struct CipherOptions: ParsableArguments {
 
     @OptionGroup var key: KeyOptions
 
+    @OptionGroup var password: PasswordKeyOptions
+
+    @OptionGroup var passwordFormat: PasswordFormatOptions
+
     @Option(help: "IV as hex, exactly the algorithm's IV size; required when it has one, refused when not (ecb).")
     var iv: String?
 
@@ -102,10 +106,13 @@ struct CipherOptions: ParsableArguments {
         if input?.isEmpty == true { throw .usage("-i: the file name is empty") }
         if output?.isEmpty == true { throw .usage("-o: the file name is empty") }
         if aead.aadFile?.isEmpty == true { throw .usage("--aad-file: the file name is empty") }
+        try password.check(key: key, input: input)
+        if password.isGiven { return }
         try key.check(input: input, others: aead.aadFile.map { [("--aad-file", StdinSharing.reads($0, nilIsStdin: false))] } ?? [])
     }
 
     private func perform(_ operation: CipherOperation) throws(CipherCommandError) {
+        if password.isGiven || passwordFormat.isGiven { return try PasswordCipher(options: self).run(operation) }
         if AEADCommand.isAEAD(cipher, engine: engine) { return try AEADCommand(options: self).run(operation) }
         if aead.isGiven {
             throw .usage("--aad, --aad-file and --tag-len apply to AEAD ciphers (e.g. 'gcm(aes)'); \(cipher) is not one")
@@ -146,7 +153,8 @@ struct CipherOptions: ParsableArguments {
         meter?.finish()
     }
 
-    private func parseIV(size: Int) throws(CipherCommandError) -> [UInt8] {
+    /// `--iv` as bytes, checked against the algorithm's IV size.
+    func parseIV(size: Int) throws(CipherCommandError) -> [UInt8] {
         guard size > 0 else {
             if iv != nil { throw .usage("\(cipher) takes no IV; remove --iv") }
             return []
