@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+// swift-kcapi — Licensed under the Apache License, Version 2.0 (see LICENSE). Linux only (AF_ALG).
 import PackageDescription
 
 let package = Package(
