@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+// swift-kcapi — Licensed under the Apache License, Version 2.0 (see LICENSE). Linux only (AF_ALG).
 import PackageDescription
 
 let package = Package(
@@ -13,11 +14,16 @@ let package = Package(
     // neither fetches nor builds swift-argument-parser (see README, "Using the library").
     traits: [
         .trait(name: "CLI", description: "Builds the kcrypto command-line tool (needs swift-argument-parser)."),
+        // Off by default: a client enables it with `traits: ["CryptoInterop"]` (README, "Coming from swift-crypto").
+        .trait(
+            name: "CryptoInterop",
+            description: "swift-crypto interop: HashFunction conformances, AES.GCM/ChaChaPoly sealed boxes, SymmetricKey."),
         .default(enabledTraits: ["CLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
     ],
     targets: [
         // libkcapi plus the kernel UAPI headers (if_alg.h, aio_abi.h, eventfd) the AF_ALG engine drives.
@@ -26,7 +32,10 @@ let package = Package(
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "KernelCipher",
-            dependencies: ["CKCAPI", "CLibCrypto"],
+            dependencies: [
+                "CKCAPI", "CLibCrypto",
+                .product(name: "Crypto", package: "swift-crypto", condition: .when(traits: ["CryptoInterop"])),
+            ],
             swiftSettings: [
                 .enableUpcomingFeature("InternalImportsByDefault"),
                 .enableUpcomingFeature("ExistentialAny"),

@@ -29,6 +29,7 @@ LAYERS = [
     ["Cipher", "AEAD", "Hash", "Random"],
     ["KDF"],
     ["Discovery"],
+    ["Interop"],
 ]
 
 DECL = re.compile(r"^(?:@\w+(?:\([^)]*\))?\s+)*(?:(?:public|package|internal|fileprivate|private|final|indirect|"

@@ -1,6 +1,9 @@
 // libkcapi and the kernel UAPI the AF_ALG engine drives directly.
 #ifndef CKCAPI_SHIM_H
 #define CKCAPI_SHIM_H
+#ifndef __linux__
+#error "swift-kcapi needs Linux: AF_ALG sockets, libkcapi and the kernel UAPI headers (linux/if_alg.h) exist on no other system"
+#endif
 #include <kcapi.h>
 #include <linux/if_alg.h>
 #include <linux/aio_abi.h>

@@ -182,4 +182,25 @@ public final class HashTransform: Sendable {
         let computed = try digest(data)
         return ConstantTime.equals(computed, mac)
     }
+
+    /// The shortest truncated MAC `isValidTruncatedAuthenticationCode` accepts: 4 bytes (32 bits, the least
+    /// NIST SP 800-107 permits).
+    public static let minimumTruncatedMACSize = 4
+
+    /// Whether `mac` is the leftmost `mac.count` bytes of this algorithm's MAC of `data` (a truncated tag such as
+    /// HMAC-SHA-256-128), compared in constant time; a tag shorter than 4 bytes or longer than `digestSize` is
+    /// `.invalidTagLength` naming the lengths allowed.
+    public func isValidTruncatedAuthenticationCode(
+        _ mac: some ContiguousBytes, for data: some ContiguousBytes
+    ) throws(KernelCipherError) -> Bool {
+        let count = mac.withUnsafeBytes { $0.count }
+        let allowed = Self.minimumTruncatedMACSize...max(Self.minimumTruncatedMACSize, facts.digestSize)
+        guard count <= facts.digestSize, allowed.contains(count) else {
+            throw .invalidTagLength(count, allowed: Array(allowed))
+        }
+        let computed = try digest(data)
+        return computed.withUnsafeBytes { full in
+            ConstantTime.equals(UnsafeRawBufferPointer(rebasing: full[..<count]), mac)
+        }
+    }
 }
