@@ -86,6 +86,28 @@ enum CipherStreamConformance {
         }
     }
 
+    /// The stream on `engine` gives the software engine's one-shot bytes, for messages cut into random pieces.
+    static func matchesSoftware(_ c: Case, engine: EnginePreference, sizes: [Int], maxPiece: Int) throws {
+        let (ours, software) = (try CipherTransform(c.algorithm, engine: engine),
+                                try CipherTransform(c.algorithm, engine: .software))
+        defer { ours.release(); software.release() }
+        var generator = SeededGenerator(state: 0xAF)
+        let key = randomBytes(c.keySize, using: &generator)
+        try ours.setKey(key)
+        try software.setKey(key)
+        for size in sizes {
+            let plain = randomBytes(size, using: &generator)
+            let iv = randomBytes(ours.ivSize, using: &generator)
+            let expected = try software.encrypt(c.padding == .pkcs7 ? pad(plain, block: ours.blockSize) : plain, iv: iv)
+            let ciphertext = try stream(ours, .encrypt, iv: iv, padding: c.padding,
+                                        pieces(plain, maxPiece: maxPiece, using: &generator))
+            #expect(ciphertext == expected, "\(c.algorithm) encrypt, \(size) bytes")
+            let back = try stream(ours, .decrypt, iv: iv, padding: c.padding,
+                                  pieces(expected, maxPiece: maxPiece, using: &generator))
+            #expect(back == plain, "\(c.algorithm) decrypt, \(size) bytes")
+        }
+    }
+
     /// A wrong padding byte, a truncated ciphertext and a wrong key fail with typed errors, and no update released
     /// any of the last block.
     static func paddingErrors(engine: EnginePreference) throws {
