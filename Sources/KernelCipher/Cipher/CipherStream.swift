@@ -25,7 +25,8 @@ public enum CipherPadding: Sendable, Hashable {
 /// It is `~Copyable`, as the library's other owners of one-use state (`OwnedDescriptor`) are, and unlike the
 /// copy-on-write ``HashContext``: a copy would continue the same IV twice, and for ctr or chacha20 two copies
 /// encrypting on would reuse the keystream. It owns its buffer of held bytes (plaintext when encrypting, and the
-/// last decrypted block), which is zeroized when the stream ends. ``finish()`` consumes it.
+/// last decrypted block), which is zeroized when the stream ends. ``finish()`` consumes it. It may move to another
+/// task (`Sendable`: its buffer has one owner, and only `mutating` calls, which need exclusive access, touch it).
 ///
 /// ```swift
 /// var stream = try transform.makeStream(.encrypt, iv: iv, padding: .pkcs7)
