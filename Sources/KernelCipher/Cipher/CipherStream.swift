@@ -199,7 +199,8 @@ public struct CipherStream: ~Copyable, @unchecked Sendable {
         let needed = heldCount + bytes.count + transform.blockSize
         if needed > held.count {
             let grown = UnsafeMutableRawBufferPointer.allocate(
-                byteCount: min(max(needed, 2 * held.count), requestLimit + transform.blockSize), alignment: 64)
+                byteCount: min(max(needed, 2 * held.count), max(needed, requestLimit &+ transform.blockSize)),
+                alignment: 64)
             grown.copyMemory(from: UnsafeRawBufferPointer(rebasing: held[..<heldCount]))
             cleanse(held)
             held.deallocate()
