@@ -40,6 +40,9 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
     /// An AEAD decryption's tag did not verify (the kernel's EBADMSG, OpenSSL's failed `EVP_DecryptFinal_ex`); no
     /// plaintext was returned and any caller output buffer was zeroed.
     case authenticationFailed
+    /// A ``CipherStream`` decryption's PKCS#7 padding did not verify (wrong key, IV or corrupted input); the last
+    /// block's plaintext was not released. Deliberately says nothing about which byte was wrong.
+    case invalidPadding
     /// The AEAD tag size is not one the algorithm accepts (`crypto_aead_setauthsize`).
     case invalidTagLength(Int, allowed: [Int])
     /// The AEAD associated data has a length the algorithm refuses (rfc4106/rfc4309: 8 or 12 bytes, the ESP header).
@@ -100,6 +103,8 @@ public enum KernelCipherError: Error, Hashable, Sendable, CustomStringConvertibl
             return "the request was cancelled before it started"
         case .authenticationFailed:
             return "authentication failed"
+        case .invalidPadding:
+            return "bad padding (wrong key, IV, or corrupted input)"
         case .invalidTagLength(let length, let allowed):
             return "invalid tag length \(length) bytes; allowed: \(allowed.map(String.init).joined(separator: ", "))"
         case .invalidAssociatedDataLength(let length, let allowed):

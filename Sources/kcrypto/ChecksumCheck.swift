@@ -44,15 +44,19 @@ struct ChecksumVerifier {
     mutating func verify(list: FileName) throws(CipherCommandError) -> Bool {
         let listIsStdin = list.isStandardStream
         let shownList = listIsStdin ? Array("'standard input'".utf8) : ChecksumQuoting.quoted(list.bytes)
-        let fd: CInt
+        var fd: CInt = 0
+        // The opened list, closed at the end of this scope (lexical lifetime); nil for stdin, which stays open.
+        let listFile: OwnedDescriptor?
         if listIsStdin {
             guard !StandardStreams.wasClosed(0) else { ChecksumMessage.error(shownList, Errno(rawValue: EBADF)); return false }
-            fd = 0
-            stdinConsumed = true
+            listFile = nil
         } else {
-            do { fd = try list.open(O_RDONLY) } catch { ChecksumMessage.error(shownList, error); return false }
+            let file: OwnedDescriptor
+            do { file = try list.openOwned(O_RDONLY) } catch { ChecksumMessage.error(shownList, error); return false }
+            fd = file.rawValue
+            listFile = consume file
         }
-        defer { if fd > 2 { close(fd) } }
+        if listFile == nil { stdinConsumed = true }
         var reader = ChecksumListReader(fd: fd)
         var parser = ChecksumParser(tag: tag, digestSize: digester.hash.digestSize)
         var (misformatted, mismatched, unreadable) = (0, 0, 0)

@@ -133,25 +133,26 @@ enum HexBytes {
 struct CipherInput: ~Copyable {
     let fd: CInt
     let name: String
+    /// The opened file (closed with this value); nil for stdin, which stays open.
+    private let owned: OwnedDescriptor?
 
     /// Opens the file `path` names (byte for byte), or stdin when nil or `-` (an error when stdin was closed at
     /// start). `option` names the option in messages (`-i`, `--aad-file`, `FILE`).
     init(name path: FileName?, option: String = "-i") throws(CipherCommandError) {
         guard let path, !path.isStandardStream else {
             guard !StandardStreams.wasClosed(0) else { throw .refused("stdin is closed") }
-            fd = 0; name = "stdin"; return
+            fd = 0; name = "stdin"; owned = nil; return
         }
         guard !path.isEmpty else { throw .usage("\(option): the file name is empty") }
         let shown = path.shown(option: option)
-        let fd: CInt
-        do { fd = try path.open(O_RDONLY) } catch { throw .io(operation: "open", path: shown, errno: error) }
-        var st = stat()
-        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
-            close(fd)
+        let file: OwnedDescriptor
+        do { file = try path.openOwned(O_RDONLY) } catch { throw .io(operation: "open", path: shown, errno: error) }
+        if case .success(let st) = fileStatus(file.rawValue), (st.st_mode & S_IFMT) == S_IFDIR {
             throw .io(operation: "read", path: shown, errno: Errno(rawValue: EISDIR))
         }
-        self.fd = fd
+        fd = file.rawValue
         name = shown
+        owned = consume file
     }
 
     /// `init(name:)` for an argv element encoded by `ArgvEncoding` (nil or `-`: stdin).
@@ -164,12 +165,9 @@ struct CipherInput: ~Copyable {
 
     /// The size of a regular file (for `--progress`), else nil.
     var regularFileSize: Int? {
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard case .success(let st) = fileStatus(fd), st.st_mode & S_IFMT == S_IFREG else { return nil }
         return Int(st.st_size)
     }
-
-    deinit { if fd > 2 { close(fd) } }
 
     /// Fills `buffer` from the start; returns fewer bytes than its size only at end of input.
     func readFull(into buffer: UnsafeMutableRawBufferPointer) throws(CipherCommandError) -> Int {
@@ -197,14 +195,13 @@ enum StdinSharing {
     /// Whether descriptor `fd` is (a duplicate of) stdin's open file.
     static func reads(descriptor fd: CInt) -> Bool {
         if fd == 0 { return true }
-        var st = stat()
-        return fstat(fd, &st) == 0 && isStdin(st)
+        guard case .success(let st) = fileStatus(fd) else { return false }
+        return isStdin(st)
     }
 
     private static func isStdin(_ st: stat) -> Bool {
         guard !StandardStreams.wasClosed(0) else { return false }
-        var stdin = stat()
-        guard fstat(0, &stdin) == 0 else { return false }
+        guard case .success(let stdin) = fileStatus(0) else { return false }
         let isNull = stdin.st_mode & S_IFMT == S_IFCHR && stdin.st_rdev == 0x103
         return !isNull && st.st_dev == stdin.st_dev && st.st_ino == stdin.st_ino
     }
@@ -216,17 +213,4 @@ enum StdinSharing {
         throw .usage("\(shared.joined(separator: " and ")) would both read stdin; give all but one of them as "
             + "a file (the input with -i FILE)")
     }
-}
-
-/// `read(2)` into `buffer` until it is full or at end of input (EINTR retried); returns the bytes read.
-func readFully(_ fd: CInt, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> {
-    var used = 0
-    while used < buffer.count {
-        switch valueOrErrno(retryOnInterrupt: true, { read(fd, buffer.baseAddress! + used, buffer.count - used) }) {
-        case .success(0): return .success(used)
-        case .success(let n): used += n
-        case .failure(let errno): return .failure(errno)
-        }
-    }
-    return .success(used)
 }

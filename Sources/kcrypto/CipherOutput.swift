@@ -14,6 +14,8 @@ import Synchronization
 ///   (`access(W_OK)`), is refused. When the owner cannot be kept (not root), the file is rewritten in place.
 struct CipherOutput: ~Copyable {
     let fd: CInt
+    /// The opened file (closed with this value, after a failed run's temporary file is removed); nil for stdout.
+    private let owned: OwnedDescriptor?
     /// The target as shown in messages.
     let name: String
     /// Where the temporary file is renamed to, and the temporary file; nil when writing directly.
@@ -26,16 +28,28 @@ struct CipherOutput: ~Copyable {
     init(path: FileName?) throws(CipherCommandError) {
         guard let path, !path.isStandardStream else {
             guard !StandardStreams.wasClosed(1) else { throw .refused("stdout is closed") }
-            fd = 1; name = "stdout"; rename = nil; mode = nil
+            fd = 1; name = "stdout"; rename = nil; mode = nil; owned = nil
             return
         }
         guard !path.isEmpty else { throw .usage("-o: the file name is empty") }
         let shown = path.shown(option: "-o")
         let opened = try Self.open(path, shown: shown)
-        fd = opened.fd; name = shown; rename = opened.rename; mode = opened.mode
+        fd = opened.descriptor.rawValue; name = shown; rename = opened.rename; mode = opened.mode
+        owned = .some(opened.descriptor)
     }
 
-    private typealias Opened = (fd: CInt, rename: (target: FileName, temporary: FileName)?, mode: mode_t?)
+    /// The descriptor written to, and how the output is made visible.
+    private struct Opened: ~Copyable {
+        var descriptor: OwnedDescriptor
+        var rename: (target: FileName, temporary: FileName)? = nil
+        var mode: mode_t? = nil
+    }
+
+    /// A temporary file created next to the target.
+    private struct Temporary: ~Copyable {
+        var descriptor: OwnedDescriptor
+        var name: FileName
+    }
 
     /// Decides how `path` is written (see the type's comment) and opens the descriptor written to.
     private static func open(_ path: FileName, shown: String) throws(CipherCommandError) -> Opened {
@@ -47,7 +61,7 @@ struct CipherOutput: ~Copyable {
             }
             let fd = fcntl(inherited, F_DUPFD_CLOEXEC, 3)
             guard fd >= 0 else { throw .io(operation: "open", path: shown, errno: .current) }
-            return (fd, nil, nil)
+            return Opened(descriptor: OwnedDescriptor(adopting: fd))
         }
         var st = stat()
         if case .failure(let errno) = path.stat(&st) {
@@ -56,11 +70,12 @@ struct CipherOutput: ~Copyable {
             // (or the directory's default ACL) itself.
             let target = try resolveLinks(path, shown: shown)
             switch createTemporary(for: target, mode: 0o666) {
-            case .success(let temporary): return (temporary.fd, (target, temporary.name), nil)
+            case .success(let temporary):
+                return Opened(descriptor: temporary.descriptor, rename: (target, temporary.name))
             case .failure(let errno) where errno.rawValue == EACCES || errno.rawValue == EPERM:
                 // A directory we may not add a temporary to: creating the file itself fails the same way,
                 // unless a default ACL or a racing creator differs; let open(2) say.
-                return (try openDirect(target, flags: O_CREAT | O_EXCL, shown: shown), nil, nil)
+                return Opened(descriptor: try openDirect(target, flags: O_CREAT | O_EXCL, shown: shown))
             case .failure(let errno): throw .io(operation: "create a temporary file for", path: shown, errno: errno)
             }
         }
@@ -70,7 +85,7 @@ struct CipherOutput: ~Copyable {
         case S_IFDIR:
             throw .io(operation: "write", path: shown, errno: Errno(rawValue: EISDIR))
         default:
-            return (try openDirect(path, flags: 0, shown: shown), nil, nil)
+            return Opened(descriptor: try openDirect(path, flags: 0, shown: shown))
         }
         guard st.st_mode & 0o222 != 0 else {
             throw .refused("refusing to overwrite \(shown): read-only (mode 0\(String(st.st_mode & 0o7777, radix: 8)))")
@@ -82,25 +97,28 @@ struct CipherOutput: ~Copyable {
         var resolved = stat()
         guard case .success = target.lstat(&resolved), resolved.st_dev == st.st_dev, resolved.st_ino == st.st_ino else {
             // A /proc/self/fd/N link onto a deleted or unnamed file: no name to rename onto.
-            return (try openDirect(path, flags: O_TRUNC, shown: shown), nil, nil)
+            return Opened(descriptor: try openDirect(path, flags: O_TRUNC, shown: shown))
         }
-        let temporary: (fd: CInt, name: FileName)
         switch createTemporary(for: target, mode: 0o600) {
-        case .success(let created): temporary = created
         case .failure(let errno) where errno.rawValue == EACCES || errno.rawValue == EPERM:
             // A writable file in a directory we may not write (no temporary possible): rewrite it in place, as
             // `openssl enc -out` and `> file` do.
-            return (try openDirect(path, flags: O_TRUNC, shown: shown), nil, nil)
-        case .failure(let errno): throw .io(operation: "create a temporary file for", path: shown, errno: errno)
+            return Opened(descriptor: try openDirect(path, flags: O_TRUNC, shown: shown))
+        case .failure(let errno):
+            throw .io(operation: "create a temporary file for", path: shown, errno: errno)
+        case .success(let temporary):
+            let temporaryName = temporary.name
+            if (st.st_uid != geteuid() || st.st_gid != getegid())
+                && fchown(temporary.descriptor.rawValue, st.st_uid, st.st_gid) != 0
+            {
+                // Not allowed to give the file away (not root): rewrite it in place, as openssl does.
+                _ = consume temporary  // closes it
+                _ = temporaryName.unlink()
+                InterruptCleanup.disarm()
+                return Opened(descriptor: try openDirect(path, flags: O_TRUNC, shown: shown))
+            }
+            return Opened(descriptor: temporary.descriptor, rename: (target, temporaryName), mode: st.st_mode & 0o7777)
         }
-        if (st.st_uid != geteuid() || st.st_gid != getegid()) && fchown(temporary.fd, st.st_uid, st.st_gid) != 0 {
-            // Not allowed to give the file away (not root): rewrite it in place, as openssl does.
-            close(temporary.fd)
-            _ = temporary.name.unlink()
-            InterruptCleanup.disarm()
-            return (try openDirect(path, flags: O_TRUNC, shown: shown), nil, nil)
-        }
-        return (temporary.fd, (target, temporary.name), st.st_mode & 0o7777)
     }
 
     /// Writes all of `bytes` (`write(2)`, EINTR retried).
@@ -122,7 +140,6 @@ struct CipherOutput: ~Copyable {
     }
 
     deinit {
-        if fd > 2 { close(fd) }
         guard let rename else { return }
         InterruptCleanup.disarm()
         if !committed { _ = rename.temporary.unlink() }
@@ -145,8 +162,10 @@ struct CipherOutput: ~Copyable {
     }
 
     /// `open(path, O_WRONLY | flags)` for a target written directly.
-    private static func openDirect(_ path: FileName, flags: CInt, shown: String) throws(CipherCommandError) -> CInt {
-        do { return try path.open(O_WRONLY | flags) } catch { throw .io(operation: "open", path: shown, errno: error) }
+    private static func openDirect(_ path: FileName, flags: CInt, shown: String) throws(CipherCommandError)
+        -> OwnedDescriptor
+    {
+        do { return try path.openOwned(O_WRONLY | flags) } catch { throw .io(operation: "open", path: shown, errno: error) }
     }
 
     /// The path the last component of `path` names after following symlinks (`lstat`, `readlink`), so the
@@ -171,7 +190,7 @@ struct CipherOutput: ~Copyable {
     /// Creates `.NAME.kcrypto-XXXXXX` next to `target` (`open(O_CREAT | O_EXCL | O_CLOEXEC)`, random suffix,
     /// `mode` before the umask); returns its descriptor and name. The signal handlers know the name before the
     /// file exists, so no signal can leave it behind.
-    private static func createTemporary(for target: FileName, mode: mode_t) -> Result<(fd: CInt, name: FileName), Errno> {
+    private static func createTemporary(for target: FileName, mode: mode_t) -> Result<Temporary, Errno> {
         let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
         var failure = Errno(rawValue: EEXIST)
         for _ in 0..<100 {
@@ -180,7 +199,8 @@ struct CipherOutput: ~Copyable {
                 + Array(".kcrypto-".utf8) + suffix)!
             InterruptCleanup.arm(removing: temporary)
             do {
-                return .success((try temporary.open(O_WRONLY | O_CREAT | O_EXCL, mode: mode), temporary))
+                return .success(Temporary(descriptor: try temporary.openOwned(O_WRONLY | O_CREAT | O_EXCL, mode: mode),
+                                          name: temporary))
             } catch {
                 failure = error
             }

@@ -145,10 +145,9 @@ struct CipherOptions: ParsableArguments {
         let input = try CipherInput(name: input)
         var output = try CipherOutput(path: output)
         let meter = progress ? Progress(total: input.regularFileSize, label: operation == .encrypt ? "enc" : "dec") : nil
-        var stream = CipherStream(
-            transform: transform, operation: operation, padding: padding,
-            chaining: transform.ivChaining, chunkSize: chunkSize, iv: ivBytes)
-        try stream.run(from: input, to: output, progress: meter)
+        let stream: CipherStream
+        do { stream = try transform.makeStream(operation, iv: ivBytes, padding: padding.cipherPadding) } catch { throw .cipher(error) }
+        try CipherStream.pump(stream, chunkSize: chunkSize, from: input, to: output, progress: meter)
         try output.commit()
         meter?.finish()
     }

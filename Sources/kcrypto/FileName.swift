@@ -69,6 +69,11 @@ struct FileName: Hashable, Sendable {
         }.get()
     }
 
+    /// `open(2)` on the exact bytes (`O_CLOEXEC | O_NOCTTY` added), EINTR retried, as an owner that closes it.
+    func openOwned(_ flags: Int32, mode: mode_t = 0o666) throws(Errno) -> OwnedDescriptor {
+        OwnedDescriptor(adopting: try open(flags, mode: mode))
+    }
+
     /// The directory part with its trailing slash, or empty for a bare name.
     var directoryPrefix: [UInt8] {
         guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return [] }

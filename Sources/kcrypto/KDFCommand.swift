@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
-import KernelCipher
+@_spi(Platform) import KernelCipher
 
 extension Kcrypto {
     /// `kcrypto kdf`: PBKDF2, HKDF and the SP 800-108 KDF over the kernel's MACs (libkcapi's `kcapi_pbkdf`,
@@ -97,10 +97,11 @@ struct PasswordOptions: ParsableArguments {
                 return try Self.read(fd: 0, what: "--passwd-file - (stdin)")
             }
             let shown = path.shown(option: "--passwd-file")
-            let fd: CInt
-            do { fd = try path.open(O_RDONLY) } catch { throw .io(operation: "open password file", path: shown, errno: error) }
-            defer { close(fd) }
-            return try Self.read(fd: fd, what: "password file \(shown)")
+            let file: OwnedDescriptor
+            do { file = try path.openOwned(O_RDONLY) } catch {
+                throw .io(operation: "open password file", path: shown, errno: error)
+            }
+            return try Self.read(fd: file.rawValue, what: "password file \(shown)")  // closed at the end of scope
         }
     }
 

@@ -32,9 +32,8 @@ struct ProcFileOption: ParsableArguments {
         if let text = String(validating: path.bytes, as: UTF8.self), ArgvEncoding.decode(text) == path.bytes {
             return try body(text)
         }
-        let fd = try path.open(O_RDONLY | O_NONBLOCK)
-        defer { close(fd) }
-        return try body("/proc/self/fd/\(fd)")
+        let file = try path.openOwned(O_RDONLY | O_NONBLOCK)
+        return try body("/proc/self/fd/\(file.rawValue)")  // `file` closes at the end of this scope
     }
 
     /// Reads and parses the file; on failure prints one line to stderr and exits 2.
@@ -160,8 +159,11 @@ enum StandardStreams {
         var closed = Set<CInt>()
         for fd: CInt in 0...2 where fcntl(fd, F_GETFD) < 0 && errno == EBADF {
             closed.insert(fd)
-            let null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
-            if null >= 0 && null != fd { dup2(null, fd); close(null) }
+            // The lowest free descriptor: usually `fd` itself, which then stays open on /dev/null.
+            guard let null = try? OwnedDescriptor(opening: "/dev/null", flags: fd == 0 ? O_RDONLY : O_WRONLY) else {
+                continue
+            }
+            if null.rawValue == fd { _ = null.release() } else { dup2(null.rawValue, fd) }
         }
         return closed
     }()
@@ -181,18 +183,6 @@ enum StandardStreams {
             return nil
         }
     }
-}
-
-/// `write(2)` of all of `bytes`, continuing after partial writes (EINTR retried).
-func writeFully(_ fd: CInt, _ bytes: UnsafeRawBufferPointer) -> Result<Void, Errno> {
-    var done = 0
-    while done < bytes.count {
-        switch valueOrErrno(retryOnInterrupt: true, { Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done) }) {
-        case .success(let n): done += n
-        case .failure(let errno): return .failure(errno)
-        }
-    }
-    return .success(())
 }
 
 extension String {
