@@ -109,11 +109,10 @@ struct PasswordCipher {
         }
         let meter = options.progress
             ? Progress(total: input.regularFileSize, label: operation == .encrypt ? "enc" : "dec") : nil
-        var stream = CipherStream(
-            transform: transform, operation: operation, padding: padding,
-            chaining: transform.ivChaining, chunkSize: options.chunkSize, iv: ivBytes)
+        let stream: CipherStream
+        do { stream = try transform.makeStream(operation, iv: ivBytes, padding: padding.cipherPadding) } catch { throw .cipher(error) }
         do {
-            try stream.run(from: input, to: output, progress: meter)
+            try CipherStream.pump(stream, chunkSize: options.chunkSize, from: input, to: output, progress: meter)
         } catch .badPadding {
             throw .wrongPassword
         }

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
-import KernelCipher
+@_spi(Platform) import KernelCipher
 
 /// How a password is read and which defaults apply: libkcapi's `kcapi-enc`/`kcapi-dgst` (the raw format, `dgst`) or
 /// `openssl enc` (`--format openssl`).
