@@ -54,9 +54,8 @@ extension AEADTransform {
         let count = try validate(operation, iv: iv, associatedDataCount: associatedData.count, inputCount: input.count)
         guard output.count >= count else { throw .outputTooSmall(length: output.count, needed: count) }
         // No unauthenticated or partial plaintext stays in caller memory, whatever the engine left there.
-        _ = try RequestBuffers.caller(input, output: output).produce(
-            outputCount: count, zeroOnFailure: operation == .decrypt
-        ) { (input, target) throws(KernelCipherError) in
+        try RequestBuffers.produce(input, into: output, outputCount: count, zeroOnFailure: operation == .decrypt) {
+            (input, target) throws(KernelCipherError) in
             try core.withSlot { (pooled) throws(KernelCipherError) in
                 try pooled.run(operation, iv: iv, associatedData: associatedData, input: input, output: target)
             }

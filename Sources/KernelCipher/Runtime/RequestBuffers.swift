@@ -45,14 +45,27 @@ extension RequestBuffers {
                 }
             }.get()
         case .caller(let input, let output):
-            let target = UnsafeMutableRawBufferPointer(rebasing: output[..<outputCount])
-            do throws(KernelCipherError) {
-                try body(input, target)
-            } catch {
-                if zeroOnFailure { target.initializeMemory(as: UInt8.self, repeating: 0) }
-                throw error
-            }
+            try Self.produce(input, into: output, outputCount: outputCount, zeroOnFailure: zeroOnFailure, body)
             return []
+        }
+    }
+
+    /// `produce` for caller memory without building the enum, for the synchronous caller-buffer forms: writes the
+    /// first `outputCount` bytes of `output`, zeroed when `body` throws and `zeroOnFailure` is set. (Going through
+    /// `.caller(…).produce` there cost ≈ 130 instructions a request, callgrind, gcm(aes) 16 B: the enum's existential
+    /// payload brings outlined copies and destroys, and the caller's body stopped being inlined.)
+    @inline(__always)
+    static func produce(
+        _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, outputCount: Int,
+        zeroOnFailure: Bool,
+        _ body: (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) throws(KernelCipherError) -> Void
+    ) throws(KernelCipherError) {
+        let target = UnsafeMutableRawBufferPointer(rebasing: output[..<outputCount])
+        do throws(KernelCipherError) {
+            try body(input, target)
+        } catch {
+            if zeroOnFailure { target.initializeMemory(as: UInt8.self, repeating: 0) }
+            throw error
         }
     }
 }
