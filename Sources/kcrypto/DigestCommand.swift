@@ -183,14 +183,17 @@ struct FileDigester {
     /// The digest of the file `name` names, byte for byte (`-`: stdin), or the errno of the `open` or `read` that
     /// failed (reported per file, as coreutils does). A failure of the hash itself is thrown.
     mutating func digest(_ name: FileName) throws(CipherCommandError) -> Result<[UInt8], Errno> {
-        let fd: CInt
         if name.isStandardStream {
             guard !StandardStreams.wasClosed(0) else { return .failure(Errno(rawValue: EBADF)) }
-            fd = 0
-        } else {
-            do { fd = try name.open(O_RDONLY) } catch { return .failure(error) }
+            return try digest(descriptor: 0, name: name)
         }
-        defer { if fd > 2 { close(fd) } }
+        let file: OwnedDescriptor
+        do { file = try name.openOwned(O_RDONLY) } catch { return .failure(error) }
+        return try digest(descriptor: file.rawValue, name: name)
+    }
+
+    /// The digest of what `fd` reads to its end (the caller owns `fd`).
+    private mutating func digest(descriptor fd: CInt, name: FileName) throws(CipherCommandError) -> Result<[UInt8], Errno> {
         var context: HashContext
         do { context = try hash.makeContext() } catch { throw .cipher(error) }
         let meter = progress ? Progress(total: Self.regularFileSize(fd), label: name.displayForError) : nil
@@ -214,8 +217,7 @@ struct FileDigester {
     }
 
     private static func regularFileSize(_ fd: CInt) -> Int? {
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard case .success(let st) = fileStatus(fd), st.st_mode & S_IFMT == S_IFREG else { return nil }
         return Int(st.st_size)
     }
 }

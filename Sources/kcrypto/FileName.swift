@@ -62,8 +62,8 @@ struct FileName: Hashable, Sendable {
         (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x66)
     }
 
-    /// `open(2)` on the exact bytes (`O_CLOEXEC | O_NOCTTY` added), EINTR retried.
-    func open(_ flags: Int32, mode: mode_t = 0o666) throws(Errno) -> Int32 {
+    /// `open(2)` on the exact bytes (`O_CLOEXEC | O_NOCTTY` added), EINTR retried; callers take `openOwned`.
+    private func openDescriptor(_ flags: Int32, mode: mode_t) throws(Errno) -> Int32 {
         try call { path in
             valueOrErrno(retryOnInterrupt: true) { Glibc.open(path, flags | O_CLOEXEC | O_NOCTTY, mode) }
         }.get()
@@ -71,7 +71,7 @@ struct FileName: Hashable, Sendable {
 
     /// `open(2)` on the exact bytes (`O_CLOEXEC | O_NOCTTY` added), EINTR retried, as an owner that closes it.
     func openOwned(_ flags: Int32, mode: mode_t = 0o666) throws(Errno) -> OwnedDescriptor {
-        OwnedDescriptor(adopting: try open(flags, mode: mode))
+        OwnedDescriptor(adopting: try openDescriptor(flags, mode: mode))
     }
 
     /// The directory part with its trailing slash, or empty for a bare name.

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
-import KernelCipher
+@_spi(Platform) import KernelCipher
 
 /// Where a command's key is: bytes this process holds, or a kernel keyring key it only refers to.
 enum KeyMaterial {
@@ -124,11 +124,10 @@ struct KeyOptions: ParsableArguments {
             return try HexBytes.readKey(fd: 0, what: "--key-file - (stdin)")
         }
         let shown = path.shown(option: "--key-file")
-        let fd: CInt
-        do { fd = try path.open(O_RDONLY) } catch { throw .io(operation: "open key file", path: shown, errno: error) }
-        defer { close(fd) }
-        try refuseStdinKey(fd: fd, source: "key file \(shown)", input: input)
-        return try HexBytes.readKey(fd: fd, what: "key file \(shown)")
+        let file: OwnedDescriptor
+        do { file = try path.openOwned(O_RDONLY) } catch { throw .io(operation: "open key file", path: shown, errno: error) }
+        try refuseStdinKey(fd: file.rawValue, source: "key file \(shown)", input: input)
+        return try HexBytes.readKey(fd: file.rawValue, what: "key file \(shown)")
     }
 
     /// Refuses a key source that is the file stdin is (`fstat` device and inode, e.g. `--key-file /dev/stdin`

@@ -96,12 +96,11 @@ struct PasswordKeyOptions: ParsableArguments {
             bytes = try Self.readAll(fd: 0, what: what)
         } else if let path = passwordFile {
             what = "password file \(path.shown(option: "--passwd-file"))"
-            let fd: CInt
-            do { fd = try path.open(O_RDONLY) } catch {
+            let file: OwnedDescriptor
+            do { file = try path.openOwned(O_RDONLY) } catch {
                 throw .io(operation: "open password file", path: path.shown(option: "--passwd-file"), errno: error)
             }
-            defer { close(fd) }
-            bytes = try Self.readAll(fd: fd, what: what)
+            bytes = try Self.readAll(fd: file.rawValue, what: what)
         } else {
             throw .usage("a password is required: --passwd-file FILE, --passwd-fd N or --passwd")
         }
