@@ -135,18 +135,35 @@ struct CipherOptions: ParsableArguments {
         }
 
         let ivBytes = try parseIV(size: transform.ivSize)
+        let padding = try streamPadding(for: transform, algorithm: cipher)
+        try stream(operation, through: transform, iv: ivBytes, padding: padding, input: CipherInput(name: input))
+    }
+
+    /// `--padding`, or its default for `transform`: PKCS#7 for block modes, none otherwise; PKCS#7 on a mode that
+    /// takes any length is a usage error.
+    func streamPadding(for transform: CipherTransform, algorithm: String) throws(CipherCommandError) -> Padding {
         let blockMode = transform.blockSize > 1 && transform.properties.requiresBlockMultiple
         let padding = padding ?? (blockMode ? .pkcs7 : .none)
         if padding == .pkcs7 && !blockMode {
-            throw .usage("--padding pkcs7 applies to block modes such as ecb and cbc; \(cipher) takes any length "
+            throw .usage("--padding pkcs7 applies to block modes such as ecb and cbc; \(algorithm) takes any length "
                 + "(use --padding none)")
         }
+        return padding
+    }
 
-        let input = try CipherInput(name: input)
+    /// Streams `input` through the keyed `transform` to `-o` (after `header`, if any) in `--chunk-size` pieces, with
+    /// `--progress`; the output is committed only when the whole stream succeeded.
+    func stream(
+        _ operation: CipherOperation, through transform: CipherTransform, iv: [UInt8], padding: Padding,
+        header: [UInt8]? = nil, input: borrowing CipherInput
+    ) throws(CipherCommandError) {
         var output = try CipherOutput(path: output)
+        if let header {
+            try header.withUnsafeBytes { bytes in Result { () throws(CipherCommandError) in try output.write(bytes) } }.get()
+        }
         let meter = progress ? Progress(total: input.regularFileSize, label: operation == .encrypt ? "enc" : "dec") : nil
         let stream: CipherStream
-        do { stream = try transform.makeStream(operation, iv: ivBytes, padding: padding.cipherPadding) } catch { throw .cipher(error) }
+        do { stream = try transform.makeStream(operation, iv: iv, padding: padding.cipherPadding) } catch { throw .cipher(error) }
         try CipherStream.pump(stream, chunkSize: chunkSize, from: input, to: output, progress: meter)
         try output.commit()
         meter?.finish()

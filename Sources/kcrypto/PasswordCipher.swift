@@ -97,26 +97,11 @@ struct PasswordCipher {
         do { try transform.setKey(key) } catch { throw .cipher(error) }
         let ivBytes: [UInt8]
         if let iv { ivBytes = iv } else { ivBytes = try options.parseIV(size: transform.ivSize) }
-        let blockMode = transform.blockSize > 1 && transform.properties.requiresBlockMultiple
-        let padding = options.padding ?? (blockMode ? .pkcs7 : .none)
-        if padding == .pkcs7 && !blockMode {
-            throw .usage("--padding pkcs7 applies to block modes such as ecb and cbc; \(algorithm) takes any length "
-                + "(use --padding none)")
-        }
-        var output = try CipherOutput(path: options.output)
-        if let header {
-            try header.withUnsafeBytes { bytes in Result { () throws(CipherCommandError) in try output.write(bytes) } }.get()
-        }
-        let meter = options.progress
-            ? Progress(total: input.regularFileSize, label: operation == .encrypt ? "enc" : "dec") : nil
-        let stream: CipherStream
-        do { stream = try transform.makeStream(operation, iv: ivBytes, padding: padding.cipherPadding) } catch { throw .cipher(error) }
+        let padding = try options.streamPadding(for: transform, algorithm: algorithm)
         do {
-            try CipherStream.pump(stream, chunkSize: options.chunkSize, from: input, to: output, progress: meter)
+            try options.stream(operation, through: transform, iv: ivBytes, padding: padding, header: header, input: input)
         } catch .badPadding {
             throw .wrongPassword
         }
-        try output.commit()
-        meter?.finish()
     }
 }
