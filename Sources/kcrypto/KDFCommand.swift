@@ -89,35 +89,50 @@ struct PasswordOptions: ParsableArguments {
         case (.some, .some): throw .usage("give only one of --passwd-file and --passwd-fd")
         case (nil, .some(let fd)):
             guard fd >= 0 else { throw .usage("--passwd-fd \(fd) is not a file descriptor") }
-            return try Self.read(fd: fd, what: "--passwd-fd \(fd)")
         case (.some(let path), nil):
             if path.isEmpty { throw .usage("--passwd-file: the file name is empty") }
-            if path.isStandardStream {
-                guard !StandardStreams.wasClosed(0) else { throw .refused("--passwd-file -: stdin is closed") }
-                return try Self.read(fd: 0, what: "--passwd-file - (stdin)")
-            }
-            let shown = path.shown(option: "--passwd-file")
-            let file: OwnedDescriptor
-            do { file = try path.openOwned(O_RDONLY) } catch {
-                throw .io(operation: "open password file", path: shown, errno: error)
-            }
-            return try Self.read(fd: file.rawValue, what: "password file \(shown)")  // closed at the end of scope
         }
+        var (bytes, _) = try Self.readSource(file: passwordFile, fd: passwordFD)
+        var used = bytes.count
+        if used > 0, bytes[used - 1] == 0x0a {
+            used -= 1
+            if used > 0, bytes[used - 1] == 0x0d { used -= 1 }
+        }
+        defer { HexBytes.wipe(&bytes) }
+        return Array(bytes[0..<used])
+    }
+
+    /// The bytes of `--passwd-fd fd`, else of `--passwd-file file` (`-`: stdin), as read: at most `limit`, the
+    /// descriptor or file read to its end. Also names the source for messages. The caller wipes the bytes.
+    static func readSource(file: FileName?, fd: Int32?) throws(CipherCommandError) -> (bytes: [UInt8], what: String) {
+        if let fd {
+            let what = "--passwd-fd \(fd)"
+            return (try read(fd: fd, what: what), what)
+        }
+        guard let path = file else { throw .usage("a password is required: --passwd-file FILE or --passwd-fd N") }
+        if path.isStandardStream {
+            guard !StandardStreams.wasClosed(0) else { throw .refused("--passwd-file -: stdin is closed") }
+            let what = "--passwd-file - (stdin)"
+            return (try read(fd: 0, what: what), what)
+        }
+        let shown = path.shown(option: "--passwd-file")
+        let file: OwnedDescriptor
+        do { file = try path.openOwned(O_RDONLY) } catch {
+            throw .io(operation: "open password file", path: shown, errno: error)
+        }
+        let what = "password file \(shown)"
+        return (try read(fd: file.rawValue, what: what), what)  // closed at the end of scope
     }
 
     private static func read(fd: CInt, what: String) throws(CipherCommandError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: limit + 1)
         defer { HexBytes.wipe(&buffer) }
-        var used: Int
+        let used: Int
         switch buffer.withUnsafeMutableBytes({ readFully(fd, into: $0) }) {
         case .success(let count): used = count
         case .failure(let errno): throw .keySource("cannot read the password from \(what): \(errno)")
         }
         guard used <= limit else { throw .keySource("the password in \(what) is longer than \(limit) bytes") }
-        if used > 0, buffer[used - 1] == 0x0a {
-            used -= 1
-            if used > 0, buffer[used - 1] == 0x0d { used -= 1 }
-        }
         return Array(buffer[0..<used])
     }
 }

@@ -87,20 +87,8 @@ struct PasswordKeyOptions: ParsableArguments {
         if let password {
             bytes = Array(password.utf8)
             what = "--passwd"
-        } else if let passwordFD {
-            what = "--passwd-fd \(passwordFD)"
-            bytes = try Self.readAll(fd: passwordFD, what: what)
-        } else if let path = passwordFile, path.isStandardStream {
-            guard !StandardStreams.wasClosed(0) else { throw .refused("--passwd-file -: stdin is closed") }
-            what = "--passwd-file - (stdin)"
-            bytes = try Self.readAll(fd: 0, what: what)
-        } else if let path = passwordFile {
-            what = "password file \(path.shown(option: "--passwd-file"))"
-            let file: OwnedDescriptor
-            do { file = try path.openOwned(O_RDONLY) } catch {
-                throw .io(operation: "open password file", path: path.shown(option: "--passwd-file"), errno: error)
-            }
-            bytes = try Self.readAll(fd: file.rawValue, what: what)
+        } else if passwordFD != nil || passwordFile != nil {
+            (bytes, what) = try PasswordOptions.readSource(file: passwordFile, fd: passwordFD)
         } else {
             throw .usage("a password is required: --passwd-file FILE, --passwd-fd N or --passwd")
         }
@@ -116,17 +104,6 @@ struct PasswordKeyOptions: ParsableArguments {
                 + (dialect == .kcapi ? "kcapi-enc reads" : "openssl enc reads"))
         }
         return bytes.withUnsafeBytes { SecretBytes(copying: UnsafeRawBufferPointer(rebasing: $0[0..<used])) }
-    }
-
-    /// Reads `fd` to its end (at most 64 KiB); the caller wipes the bytes.
-    private static func readAll(fd: CInt, what: String) throws(CipherCommandError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: (64 << 10) + 1)
-        defer { HexBytes.wipe(&buffer) }
-        switch buffer.withUnsafeMutableBytes({ readFully(fd, into: $0) }) {
-        case .success(let count) where count < buffer.count: return Array(buffer[0..<count])
-        case .success: throw .keySource("the password in \(what) is longer than 64 KiB")
-        case .failure(let errno): throw .keySource("cannot read the password from \(what): \(errno)")
-        }
     }
 
     /// kcapi-enc's / kcapi-dgst's key: PBKDF2 with `--pbkdf-mac` over the password, 32 bytes. A missing salt
