@@ -181,6 +181,10 @@ public struct AEADRequest<Context: Sendable>: Sendable {
 
     private func submit(_ operation: CipherOperation) throws(KernelCipherError) -> RequestStatus {
         let work = try transform.makeWork(operation, buffers: input, iv: iv, associatedData: associatedData)
-        return try transform.core.submit(work, flags: flags) { [self] result in completion(self, result) }
+        return try transform.core.submit(RequestJob(work, request: self), flags: flags)
     }
+}
+
+extension AEADRequest: CompletingRequest {
+    func complete(_ result: Result<[UInt8], KernelCipherError>) { completion(self, result) }
 }

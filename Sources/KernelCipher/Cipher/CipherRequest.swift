@@ -83,10 +83,13 @@ public struct CipherRequest<Context: Sendable>: Sendable {
     /// Validates the request and queues it on its transform, its completion bound to this request.
     private func submit(_ operation: CipherOperation) throws(KernelCipherError) -> RequestStatus {
         try transform.validate(ivCount: iv.count, inputCount: input.count, outputCount: input.outputCount)
-        return try transform.core.submit(CipherWork(operation: operation, iv: iv, buffers: input), flags: flags) {
-            [self] result in completion(self, result)
-        }
+        let work = CipherWork(operation: operation, iv: iv, buffers: input)
+        return try transform.core.submit(RequestJob(work, request: self), flags: flags)
     }
+}
+
+extension CipherRequest: CompletingRequest {
+    func complete(_ result: Result<[UInt8], KernelCipherError>) { completion(self, result) }
 }
 
 /// The skcipher request's former name.

@@ -90,11 +90,15 @@ public struct HashRequest<Context: Sendable>: Sendable {
     @discardableResult
     public func digest() throws(KernelCipherError) -> RequestStatus {
         try transform.validate()
-        return try transform.core.submit(HashWork(input: input), flags: flags) { [self] result in completion(self, result) }
+        return try transform.core.submit(RequestJob(HashWork(input: input), request: self), flags: flags)
     }
 
     /// The former name of `digest()`.
     @available(*, deprecated, renamed: "digest()")
     @discardableResult
     public func submit() throws(KernelCipherError) -> RequestStatus { try digest() }
+}
+
+extension HashRequest: CompletingRequest {
+    func complete(_ result: Result<[UInt8], KernelCipherError>) { completion(self, result) }
 }

@@ -40,6 +40,21 @@ final class ConditionLock<Value>: @unchecked Sendable {
         return body(&value)
     }
 
+    /// As `withLock(waitingUntil:_:)`, counting in `waiters` the threads blocked in `pthread_cond_wait`, so a
+    /// signaller can tell whether anyone needs waking.
+    func withLock<R>(
+        waitingUntil ready: (Value) -> Bool, counting waiters: WritableKeyPath<Value, Int>, _ body: (inout Value) -> R
+    ) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while !ready(value) {
+            value[keyPath: waiters] += 1
+            pthread_cond_wait(condition, mutex)
+            value[keyPath: waiters] -= 1
+        }
+        return body(&value)
+    }
+
     /// Wakes one waiter (`pthread_cond_signal`).
     func signal() { pthread_cond_signal(condition) }
 

@@ -44,7 +44,7 @@ final class AIOQueue<Driver: AIORequestDriver>: RequestQueue, @unchecked Sendabl
         /// AIO slots in `all` whose completion is running (`isFinishing`).
         var finishing = 0
         var reserved = 0
-        var backlog = JobFIFO<Work, Output>()
+        var backlog = JobFIFO()
         var released = false
         /// Op sockets with kernel work (a request being sent or read) or being created. Running completions do not
         /// count: release waits for the kernel, not for a completion (which may be the one releasing).
@@ -221,9 +221,9 @@ final class AIOQueue<Driver: AIORequestDriver>: RequestQueue, @unchecked Sendabl
                     if open && !s.released { s.idle.append(aioSlot) } else { s.all.removeAll { $0 === aioSlot } }
                     return .stop(wake: s.released)
                 }
-                if open { return .run(s.backlog.popFirst()!) }
+                if open { return .run(unsafeDowncast(s.backlog.popFirst()!, to: QueuedJob.self)) }
                 s.reserved += 1
-                return .replace(s.backlog.popFirst()!)
+                return .replace(unsafeDowncast(s.backlog.popFirst()!, to: QueuedJob.self))
             }
             switch step {
             case .stop(let wake):
@@ -307,7 +307,7 @@ final class AIOQueue<Driver: AIORequestDriver>: RequestQueue, @unchecked Sendabl
     /// Fails backlogged jobs with `.transformReleased`, waits until no op socket has kernel work (completions
     /// that are running, perhaps the caller's own, are not waited for), stops the completion thread.
     func release() {
-        let abandoned = lock.withLock { s -> [QueuedJob]? in
+        let abandoned = lock.withLock { s -> [AnyJob]? in
             if s.released { return nil }
             s.released = true
             return s.backlog.removeAll()

@@ -1,7 +1,8 @@
 /// A first-in first-out queue of jobs with amortized O(1) removal from the front (a consumed prefix is dropped
 /// once it is over half the storage), for request backlogs that may grow without a bound under `.mayBacklog`.
-struct JobFIFO<Work: Sendable, Output: Sendable> {
-    private var storage: [Job<Work, Output>] = []
+/// Holds `AnyJob`s: not generic, so queueing costs no metadata lookup (callers downcast what they pop).
+struct JobFIFO {
+    private var storage: [AnyJob] = []
     private var head = 0
 
     /// Jobs waiting.
@@ -10,10 +11,10 @@ struct JobFIFO<Work: Sendable, Output: Sendable> {
     var isEmpty: Bool { head == storage.count }
 
     /// Adds a job at the back.
-    mutating func append(_ job: Job<Work, Output>) { storage.append(job) }
+    mutating func append(_ job: AnyJob) { storage.append(job) }
 
     /// Removes and returns the front job, or nil when empty.
-    mutating func popFirst() -> Job<Work, Output>? {
+    mutating func popFirst() -> AnyJob? {
         guard head < storage.count else { return nil }
         let job = storage[head]
         head += 1
@@ -28,7 +29,7 @@ struct JobFIFO<Work: Sendable, Output: Sendable> {
     }
 
     /// Removes and returns every waiting job, front first.
-    mutating func removeAll() -> [Job<Work, Output>] {
+    mutating func removeAll() -> [AnyJob] {
         defer { storage.removeAll(); head = 0 }
         return Array(storage[head...])
     }

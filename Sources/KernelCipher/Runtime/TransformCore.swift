@@ -95,11 +95,11 @@ struct TransformCore<Slot, Work: Sendable, Output: Sendable>: ~Copyable, Sendabl
         return try body(pooled)
     }
 
-    /// Queues a validated request whose completion is bound (the callback `Request` types of every family).
-    func submit(
-        _ work: Work, flags: RequestFlags, completion: @escaping Job<Work, Output>.Completion
-    ) throws(KernelCipherError) -> RequestStatus {
-        try requests.submit(Job(work, completion: completion), mayBacklog: flags.contains(.mayBacklog))
+    /// Queues a validated callback request (the `…Request` types of every family), stored in its one job
+    /// (`RequestJob`). Not generic over the request: the path below it is specialized for the family's types, where
+    /// a generic `Request` left it unspecialized, looking up generic metadata at every step.
+    func submit(_ job: Job<Work, Output>, flags: RequestFlags) throws(KernelCipherError) -> RequestStatus {
+        try requests.submit(job, mayBacklog: flags.contains(.mayBacklog))
     }
 
     /// The `async` rule of every family: a task cancelled before the request starts gets `.cancelled`; inputs up
