@@ -41,6 +41,8 @@ struct SpeedCell: Codable, Sendable {
     var nsMin: Double
     var nsMax: Double
     var megabytesPerSecond: Double
+    /// Heap allocations per message in the median repeat (with Benchmarks/AllocationCounter preloaded only).
+    var allocationsPerMessage: Double?
 
     init(engine: String, algorithm: String, driver: String, api: SpeedAPI, size: Int, inflight: Int,
          samples: [SpeedSample]) {
@@ -53,6 +55,7 @@ struct SpeedCell: Codable, Sendable {
             : (median.nsPerMessage + sorted[sorted.count / 2 - 1].nsPerMessage) / 2
         nsMin = sorted.first!.nsPerMessage; nsMax = sorted.last!.nsPerMessage
         megabytesPerSecond = nsPerMessage > 0 ? Double(size) * 1e3 / nsPerMessage : 0
+        allocationsPerMessage = median.allocationsPerMessage
     }
 
     /// The C baseline's columns first (impl,engine,algorithm,size,inflight,messages,seconds,ns_per_msg,MBps), then
@@ -223,14 +226,17 @@ extension Kcrypto {
         }
 
         static func render(_ cells: [SpeedCell]) -> String {
-            var rows = [["ENGINE", "ALGORITHM", "API", "SIZE", "INFLIGHT", "NS/MSG", "MB/S", "SPREAD", "DRIVER"]]
+            let counted = cells.contains { $0.allocationsPerMessage != nil }
+            var rows = [["ENGINE", "ALGORITHM", "API", "SIZE", "INFLIGHT", "NS/MSG", "MB/S", "SPREAD"]
+                + (counted ? ["ALLOCS/MSG"] : []) + ["DRIVER"]]
             for c in cells {
                 let spread = c.nsPerMessage > 0 ? (c.nsMax - c.nsMin) / c.nsPerMessage * 100 : 0
                 rows.append([c.engine, c.algorithm, c.api.rawValue, "\(c.size)", "\(c.inflight)",
-                             fmt(c.nsPerMessage, 1), fmt(c.megabytesPerSecond, 1), "±" + fmt(spread / 2, 1) + "%",
-                             c.driver])
+                             fmt(c.nsPerMessage, 1), fmt(c.megabytesPerSecond, 1), "±" + fmt(spread / 2, 1) + "%"]
+                    + (counted ? [c.allocationsPerMessage.map { fmt($0, 2) } ?? "-"] : []) + [c.driver])
             }
             return Console.table(rows) + "\n\nNS/MSG and MB/S: median over repeats; SPREAD: (max − min) / 2 / median."
+                + (counted ? "\nALLOCS/MSG: heap allocations per message in the median repeat (setup included)." : "")
         }
     }
 }

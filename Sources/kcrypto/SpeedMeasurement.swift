@@ -22,17 +22,23 @@ enum SpeedAPI: String, Codable, Sendable {
 struct SpeedSample: Sendable {
     var messages: Int
     var seconds: Double
+    /// Heap allocations during the period (setup included), when the allocation counter is preloaded.
+    var allocations: UInt64? = nil
+    var allocationsPerMessage: Double? { allocations.map { Double($0) / Double(max(1, messages)) } }
     var nsPerMessage: Double { seconds * 1e9 / Double(max(1, messages)) }
 }
 
 extension SpeedSubject {
     /// One timed period of `size`-byte messages through `api`; the loops are the same for every family.
     func measure(_ api: SpeedAPI, size: Int, inflight: Int, seconds: Double) async throws -> SpeedSample {
-        switch api {
+        let before = SpeedAllocations.now()
+        var sample = switch api {
         case .sync: try SpeedMeasurement.sync(self, size: size, seconds: seconds)
         case .request: try SpeedRequestChain.run(self, size: size, inflight: inflight, seconds: seconds)
         case .async: try await SpeedMeasurement.async(self, size: size, inflight: inflight, seconds: seconds)
         }
+        if let before, let after = SpeedAllocations.now() { sample.allocations = after - before }
+        return sample
     }
 }
 

@@ -63,14 +63,6 @@ protocol SpeedLink: Sendable {
     func start() throws(KernelCipherError) -> RequestStatus
 }
 
-/// Caller memory handed to a request that takes owned bytes (`AEADRequest`); the chain keeps it valid until the
-/// completion runs, as the caller-memory request forms require.
-struct CallerBytes: ContiguousBytes, @unchecked Sendable {
-    /// The memory read.
-    let bytes: UnsafeRawBufferPointer
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try body(bytes) }
-}
-
 /// A skcipher (`cbc(aes)`, `ctr(aes)`, `xts(aes)`, …): encryption into caller buffers.
 struct CipherSpeedSubject: SpeedSubject {
     let transform: CipherTransform
@@ -103,7 +95,7 @@ extension CipherRequest: SpeedLink {
 struct AEADSpeedSubject: SpeedSubject {
     let transform: AEADTransform
     var ivSize: Int { transform.ivSize }
-    var buffersPerRequest: Bool { false }
+    var buffersPerRequest: Bool { true }
     func outputCount(size: Int) -> Int { size + transform.tagSize }
     func run(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, iv: UnsafeRawBufferPointer)
         throws(KernelCipherError)
@@ -114,7 +106,7 @@ struct AEADSpeedSubject: SpeedSubject {
         input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer, iv: [UInt8], context: Int,
         completion: @escaping @Sendable (AEADRequest<Int>, Result<[UInt8], KernelCipherError>) -> Void
     ) -> AEADRequest<Int> {
-        AEADRequest(transform: transform, input: CallerBytes(bytes: input), iv: iv, context: context,
+        AEADRequest(transform: transform, input: input, output: output, iv: iv, context: context,
                     completion: completion)
     }
     func runAsync(_ input: [UInt8], iv: [UInt8]) async throws(KernelCipherError) {
