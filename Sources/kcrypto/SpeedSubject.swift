@@ -122,7 +122,7 @@ extension AEADRequest: SpeedLink {
 struct HashSpeedSubject: SpeedSubject {
     let transform: HashTransform
     var ivSize: Int { 0 }
-    var buffersPerRequest: Bool { false }
+    var buffersPerRequest: Bool { true }
     func outputCount(size: Int) -> Int { transform.digestSize }
     func run(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, iv: UnsafeRawBufferPointer)
         throws(KernelCipherError)
@@ -133,7 +133,7 @@ struct HashSpeedSubject: SpeedSubject {
         input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer, iv: [UInt8], context: Int,
         completion: @escaping @Sendable (HashRequest<Int>, Result<[UInt8], KernelCipherError>) -> Void
     ) -> HashRequest<Int> {
-        HashRequest(transform: transform, input: input, context: context, completion: completion)
+        HashRequest(transform: transform, input: input, output: output, context: context, completion: completion)
     }
     func runAsync(_ input: [UInt8], iv: [UInt8]) async throws(KernelCipherError) {
         _ = try await transform.digest(input)

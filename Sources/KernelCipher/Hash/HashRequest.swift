@@ -10,10 +10,11 @@ struct HashWork: Sendable {
     let input: HashInput
 }
 
-/// A hash request's input: owned bytes, or caller memory valid until the completion runs.
+/// A hash request's input: owned bytes, or caller memory valid until the completion runs (with, optionally,
+/// caller memory for the digest: its first `digestSize` bytes).
 enum HashInput: @unchecked Sendable {
     case bytes(any ContiguousBytes & Sendable)
-    case caller(UnsafeRawBufferPointer)
+    case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer?)
 }
 
 /// A hash request in the runtime: its work and the digest.
@@ -24,7 +25,8 @@ typealias HashSlotPool = SlotPool<any HashState>
 typealias HashDispatcher = RequestDispatcher<HashWork, [UInt8]>
 
 extension HashWork {
-    /// Digests this request's input on a pooled state into new bytes of `digestSize` (the workers' side).
+    /// Digests this request's input on a pooled state into new bytes of `digestSize`, or into the caller's output
+    /// (then the result is empty) (the workers' side).
     static func run(
         on pooled: PooledSlot<any HashState>, _ work: HashWork, digestSize: Int
     ) throws(KernelCipherError) -> [UInt8] {
@@ -37,7 +39,11 @@ extension HashWork {
         }
         switch work.input {
         case .bytes(let data): return try data.withUnsafeBytes(run).get()
-        case .caller(let input): return try run(input).get()
+        case .caller(let input, nil): return try run(input).get()
+        case .caller(let input, let output?):
+            let target = UnsafeMutableRawBufferPointer(rebasing: output[..<digestSize])
+            try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: target) }
+            return []
         }
     }
 }
@@ -79,7 +85,21 @@ public struct HashRequest<Context: Sendable>: Sendable {
         flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
     ) {
         self.transform = transform
-        self.input = .caller(input)
+        self.input = .caller(input, output: nil)
+        self.context = context
+        self.flags = flags
+        self.completion = completion
+    }
+
+    /// A request over caller memory that writes the digest into the caller's `output` (at least `digestSize` bytes;
+    /// the digest goes at its start) instead of new bytes; the completion then gets an empty array, as the other
+    /// families' caller-memory requests do. Both buffers must stay valid until the completion runs.
+    public init(
+        transform: HashTransform, input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
+        context: Context, flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
+    ) {
+        self.transform = transform
+        self.input = .caller(input, output: output)
         self.context = context
         self.flags = flags
         self.completion = completion
@@ -90,6 +110,9 @@ public struct HashRequest<Context: Sendable>: Sendable {
     @discardableResult
     public func digest() throws(KernelCipherError) -> RequestStatus {
         try transform.validate()
+        if case .caller(_, let output?) = input, output.count < transform.digestSize {
+            throw .outputTooSmall(length: output.count, needed: transform.digestSize)
+        }
         return try transform.core.submit(RequestJob(HashWork(input: input), request: self), flags: flags)
     }
 

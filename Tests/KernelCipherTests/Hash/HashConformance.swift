@@ -46,9 +46,36 @@ enum HashConformance {
                 } catch { continuation.resume(throwing: error) }
             }
             #expect(viaRequest == answer.digest, "request \(answer)")
+            #expect(try await callerMemoryRequest(hash, answer.message) == answer.digest, "caller-memory request \(answer)")
             #expect(try await hash.digest(answer.message) == answer.digest, "async \(answer)")
         }
     }
+}
+
+/// A request reading caller memory and writing the digest into the caller's buffer: the completion gets empty bytes,
+/// the digest is at the buffer's start and the bytes after it are untouched; a buffer shorter than the digest is
+/// refused at submission with `.outputTooSmall`.
+func callerMemoryRequest(_ hash: HashTransform, _ message: [UInt8]) async throws -> [UInt8] {
+    let input = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, message.count), alignment: 16)
+    let output = UnsafeMutableRawBufferPointer.allocate(byteCount: hash.digestSize + 8, alignment: 16)
+    defer { input.deallocate(); output.deallocate() }
+    input.copyBytes(from: message)
+    output.initializeMemory(as: UInt8.self, repeating: 0xa5)
+    let source = UnsafeRawBufferPointer(rebasing: input[..<message.count])
+    #expect(throws: KernelCipherError.outputTooSmall(length: hash.digestSize - 1, needed: hash.digestSize)) {
+        try HashRequest(transform: hash, input: source, output: UnsafeMutableRawBufferPointer(rebasing: output[..<(hash.digestSize - 1)]),
+                        context: 0) { _, _ in Issue.record("a refused request completed") }.digest()
+    }
+    let returned = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
+        do {
+            try HashRequest(transform: hash, input: source, output: output, context: 0) { _, result in
+                continuation.resume(with: result.mapError { $0 as any Error })
+            }.digest()
+        } catch { continuation.resume(throwing: error) }
+    }
+    #expect(returned.isEmpty)
+    #expect(Array(output[hash.digestSize...]) == [UInt8](repeating: 0xa5, count: 8))
+    return Array(output[..<hash.digestSize])
 }
 
 extension HashTransform {
