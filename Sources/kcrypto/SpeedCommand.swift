@@ -59,12 +59,13 @@ struct SpeedCell: Codable, Sendable {
     }
 
     /// The C baseline's columns first (impl,engine,algorithm,size,inflight,messages,seconds,ns_per_msg,MBps), then
-    /// api,repeats,ns_min,ns_max,driver.
-    static let csvHeader = "impl,engine,algorithm,size,inflight,messages,seconds,ns_per_msg,MBps,api,repeats,ns_min,ns_max,driver"
+    /// api,repeats,ns_min,ns_max,driver,allocs_per_msg (empty unless Benchmarks/AllocationCounter is preloaded).
+    static let csvHeader =
+        "impl,engine,algorithm,size,inflight,messages,seconds,ns_per_msg,MBps,api,repeats,ns_min,ns_max,driver,allocs_per_msg"
     var csvLine: String {
         let fields = ["swift", engine, algorithm, "\(size)", "\(inflight)", "\(messages)", fmt(seconds, 6),
                       fmt(nsPerMessage, 1), fmt(megabytesPerSecond, 2), api.rawValue, "\(repeats)",
-                      fmt(nsMin, 1), fmt(nsMax, 1), driver]
+                      fmt(nsMin, 1), fmt(nsMax, 1), driver, allocationsPerMessage.map { fmt($0, 2) } ?? ""]
         return fields.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ",")
     }
 }

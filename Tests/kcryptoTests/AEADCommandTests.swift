@@ -107,7 +107,7 @@ import Testing
         #expect(out.status == 0, "\(out.stderr)")
         let lines = out.stdout.split(separator: "\n").map(String.init)
         let header = lines.first?.split(separator: ",").map(String.init) ?? []
-        #expect(lines.first == "impl,engine,algorithm,size,inflight,messages,seconds,ns_per_msg,MBps,api,repeats,ns_min,ns_max,driver")
+        #expect(lines.first == "impl,engine,algorithm,size,inflight,messages,seconds,ns_per_msg,MBps,api,repeats,ns_min,ns_max,driver,allocs_per_msg")
         for (algorithm, driver) in [("gcm(aes)", "openssl:aes-128-gcm"), ("\"rfc7539(chacha20,poly1305)\"", "openssl:chacha20-poly1305")] {
             let rows = lines.filter { $0.hasPrefix("swift,software,\(algorithm),64,") }
             #expect(rows.count == 2, "\(algorithm): \(out.stdout)")

@@ -12,7 +12,7 @@ import Testing
         ])
         #expect(out.status == 0, Comment(rawValue: out.stderr))
         let lines = out.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first == "impl,engine,algorithm,size,inflight,messages,seconds,ns_per_msg,MBps,api,repeats,ns_min,ns_max,driver")
+        #expect(lines.first == "impl,engine,algorithm,size,inflight,messages,seconds,ns_per_msg,MBps,api,repeats,ns_min,ns_max,driver,allocs_per_msg")
         let rows = lines.dropFirst().map { $0.split(separator: ",").map(String.init) }
         #expect(rows.count == 8)
         for row in rows {

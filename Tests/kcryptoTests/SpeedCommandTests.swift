@@ -10,13 +10,14 @@ import Testing
         let out = try KcryptoProcess.run(Self.base + ["--format", "csv"])
         #expect(out.status == 0, "stderr: \(out.stderr)")
         let lines = out.stdout.split(separator: "\n").map(String.init)
-        let header = "impl,engine,algorithm,size,inflight,messages,seconds,ns_per_msg,MBps,api,repeats,ns_min,ns_max,driver"
+        let header = "impl,engine,algorithm,size,inflight,messages,seconds,ns_per_msg,MBps,api,repeats,ns_min,ns_max,driver,allocs_per_msg"
         #expect(lines.first == header)
         let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows.count == 4)  // 2 sizes × (sync, request×4)
         for row in rows {
-            #expect(row.count == 14, "\(row)")
-            guard row.count == 14 else { continue }
+            #expect(row.count == 15, "\(row)")
+            guard row.count == 15 else { continue }
+            #expect(row[14] == "", "allocations are counted only with the counter preloaded")
             #expect(row[0] == "swift" && row[1] == "software" && row[2] == "ctr(aes)")
             #expect(["16", "4096"].contains(row[3]))
             #expect(row[9] == (row[4] == "1" ? "sync" : "request"))

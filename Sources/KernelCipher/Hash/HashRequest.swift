@@ -30,16 +30,18 @@ extension HashWork {
     static func run(
         on pooled: PooledSlot<any HashState>, _ work: HashWork, digestSize: Int
     ) throws(KernelCipherError) -> [UInt8] {
-        let run = { (input: UnsafeRawBufferPointer) -> Result<[UInt8], KernelCipherError> in
-            Result { () throws(KernelCipherError) -> [UInt8] in
-                try makeBytes(count: digestSize) { (output) throws(KernelCipherError) in
-                    try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: output) }
-                }
+        // A local function, not a closure value: a closure stored in a `let` got a heap context per request.
+        func digest(_ input: UnsafeRawBufferPointer) throws(KernelCipherError) -> [UInt8] {
+            try makeBytes(count: digestSize) { (output) throws(KernelCipherError) in
+                try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: output) }
             }
         }
         switch work.input {
-        case .bytes(let data): return try data.withUnsafeBytes(run).get()
-        case .caller(let input, nil): return try run(input).get()
+        case .bytes(let data):
+            return try data.withUnsafeBytes { input in
+                Result { () throws(KernelCipherError) -> [UInt8] in try digest(input) }
+            }.get()
+        case .caller(let input, nil): return try digest(input)
         case .caller(let input, let output?):
             let target = UnsafeMutableRawBufferPointer(rebasing: output[..<digestSize])
             try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: target) }
