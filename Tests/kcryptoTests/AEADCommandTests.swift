@@ -112,9 +112,9 @@ import Testing
             let rows = lines.filter { $0.hasPrefix("swift,software,\(algorithm),64,") }
             #expect(rows.count == 2, "\(algorithm): \(out.stdout)")
             for row in rows {
-                #expect(row.hasSuffix(",\(driver)"))
+                #expect(row.hasSuffix(",\(driver),"))
                 let messages = Int(row.replacingOccurrences(of: algorithm, with: "x").split(separator: ",")[5]) ?? 0
-                #expect(messages > 0 && header.count == 14)
+                #expect(messages > 0 && header.count == 15)
             }
         }
         #expect(lines.contains { $0.hasPrefix("swift,software,cbc(aes),64,") })
