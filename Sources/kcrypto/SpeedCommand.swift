@@ -95,6 +95,9 @@ extension Kcrypto {
         @Flag(help: "Also measure the async API (N tasks awaiting encrypt or digest) for every inflight value.")
         var async = false
 
+        @Flag(help: "Also measure one callback request in flight (a chain of one request) where --inflight has 1.")
+        var requestAtOne = false
+
         @Option(help: "Seconds per cell and repeat.")
         var seconds: Double = 0.5
 
@@ -138,7 +141,9 @@ extension Kcrypto {
             let subjects = try openSubjects(ciphers.isEmpty ? ["cbc(aes)", "ctr(aes)", "xts(aes)"] : ciphers)
             defer { for (_, subject) in subjects { subject.release() } }
             guard !subjects.isEmpty else { Console.error("nothing to measure"); throw ExitCode(1) }
-            var plans: [(SpeedAPI, Int)] = inflight.values.map { $0 == 1 ? (.sync, 1) : (.request, $0) }
+            var plans: [(SpeedAPI, Int)] = inflight.values.flatMap { n -> [(SpeedAPI, Int)] in
+                n > 1 ? [(.request, n)] : requestAtOne ? [(.sync, 1), (.request, 1)] : [(.sync, 1)]
+            }
             if async { plans += inflight.values.map { (.async, $0) } }
             var cells = subjects.flatMap { name, subject in
                 sizes.values.flatMap { size in

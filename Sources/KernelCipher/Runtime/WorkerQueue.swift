@@ -76,6 +76,7 @@ final class WorkerThreads: @unchecked Sendable {
     @discardableResult
     func submit(_ job: AnyJob, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
         enum Then { case nothing, wake, spawned }
+        let isOwnWorker = pthread_getspecific(currentWorkerThreads) == Unmanaged.passUnretained(self).toOpaque()
         let (then, status) = try lock.withLock { (s: inout State) throws(KernelCipherError) -> (Then, RequestStatus) in
             if s.released { throw .transformReleased }
             let free = maxInFlight - s.running - s.pending.count
@@ -85,8 +86,10 @@ final class WorkerThreads: @unchecked Sendable {
             guard job.markQueued() else { return (.nothing, status) }
             s.pending.append(job)
             waiting.store(s.pending.count, ordering: .relaxed)
-            // Workers neither running nor asleep are spinning (or just started): they take the job themselves.
-            if s.pending.count <= s.spawned - s.running - s.sleeping { return (.nothing, status) }
+            // Workers neither running nor asleep are spinning (or just started): they take the job themselves. So
+            // does the worker submitting from a completion (a chained request): it looks for work right after.
+            let taking = s.spawned - s.running - s.sleeping + (isOwnWorker ? 1 : 0)
+            if s.pending.count <= taking { return (.nothing, status) }
             if s.sleeping > 0 { return (.wake, status) }
             if s.spawned < maxInFlight {
                 // Started under the lock so release() always sees (and joins) it; it blocks on the lock at first.
@@ -103,6 +106,7 @@ final class WorkerThreads: @unchecked Sendable {
     private enum Next { case run(AnyJob), idle, stop }
 
     private func workerLoop() {
+        pthread_setspecific(currentWorkerThreads, Unmanaged.passUnretained(self).toOpaque())
         var finishedOne = false
         while true {
             let next = lock.withLock { (s: inout State) -> Next in
@@ -157,3 +161,11 @@ final class WorkerThreads: @unchecked Sendable {
         }
     }
 }
+
+/// The `WorkerThreads` whose worker the calling thread is (unretained; nil on other threads): one process-wide
+/// key (`pthread_key_create`), as keys are few and transforms many.
+private let currentWorkerThreads: pthread_key_t = {
+    var key = pthread_key_t()
+    precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
+    return key
+}()
