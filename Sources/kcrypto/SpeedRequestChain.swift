@@ -1,5 +1,5 @@
 import Dispatch
-import KernelCipher
+@_spi(Platform) import KernelCipher
 import Synchronization
 
 /// The callback-request measurement of every family: `inflight` requests in flight on one transform, each
@@ -16,7 +16,9 @@ final class SpeedRequestChain: Sendable {
     /// Chains still running, plus one held while the chains are being started, so that the count reaches zero
     /// exactly once: when every chain has ended after the last one started.
     private let live = Atomic<Int>(1)
-    private let firstError = Mutex<KernelCipherError?>(nil)
+    /// A pthread mutex (`LockedValue`), not `Synchronization.Mutex`: ThreadSanitizer cannot see a contended
+    /// `Mutex` hand-over (FUTEX_LOCK_PI) and reported two failing chains recording their error as a race.
+    private let firstError = LockedValue<KernelCipherError?>(nil)
     private let allEnded = DispatchSemaphore(value: 0)
 
     private init() {}

@@ -82,7 +82,7 @@ public struct EngineDigest<Algorithm: EngineHashAlgorithm>: Crypto.Digest {
 
 /// The transforms `EngineHash` hashers share, one per algorithm and engine, made on first use.
 enum EngineHashTransforms {
-    private static let shared = Mutex<[String: HashTransform]>([:])
+    private static let shared = LockedValue<[String: HashTransform]>([:])
 
     static func transform<A: EngineHashAlgorithm>(_: A.Type) throws(KernelCipherError) -> HashTransform {
         let key = "\(A.engine.rawValue):\(A.algorithm)"

@@ -70,12 +70,14 @@ final class ConditionLock<Value>: @unchecked Sendable {
 /// contended `Mutex.withLock` as a data race (10 of 10 runs of a 4-thread counter here; 0 with a pthread mutex).
 /// A pthread mutex costs the same uncontended (one atomic compare-exchange each way) and TSan intercepts it, so the
 /// sanitizer runs check the real synchronisation.
-final class LockedValue<Value>: @unchecked Sendable {
+/// Also the `kcrypto` tool's lock (as `@_spi(Platform)`), for the same reason.
+@_spi(Platform)
+public final class LockedValue<Value>: @unchecked Sendable {
     private final class Storage: ManagedBuffer<Value, pthread_mutex_t> {}
     private let storage: Storage
 
     /// Creates the lock around an initial value (`pthread_mutex_init`).
-    init(_ value: Value) {
+    public init(_ value: Value) {
         storage = Storage.create(minimumCapacity: 1) { _ in value } as! Storage
         storage.withUnsafeMutablePointerToElements { _ = pthread_mutex_init($0, nil) }
     }
@@ -86,7 +88,7 @@ final class LockedValue<Value>: @unchecked Sendable {
 
     /// Runs `body` with the lock held (`pthread_mutex_lock`/`unlock`).
     @inline(__always)
-    func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
+    public func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
         try storage.withUnsafeMutablePointers { (value, mutex) throws(E) -> R in
             pthread_mutex_lock(mutex)
             defer { pthread_mutex_unlock(mutex) }

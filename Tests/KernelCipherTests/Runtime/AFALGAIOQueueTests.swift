@@ -3,7 +3,7 @@ import Glibc
 #endif
 import CLibCrypto
 import Testing
-@testable import KernelCipher
+@_spi(Platform) @testable import KernelCipher
 
 /// An `algif_hash` op socket for the AIO queue.
 final class HashOpSlot: AFALGOpSlot {

@@ -1,7 +1,7 @@
 import Foundation
 import KernelCipherTestSupport
 import Testing
-@testable import KernelCipher
+@_spi(Platform) @testable import KernelCipher
 
 /// The four families speak one dialect (issue 20): caller-memory forms take an output of at least the size needed and
 /// return the bytes written; requests of every keyed family run over caller memory; facts are public properties with

@@ -1,6 +1,6 @@
 import Synchronization
 import Testing
-@testable import KernelCipher
+@_spi(Platform) @testable import KernelCipher
 
 /// The runtime knows no cipher: a family with its own slot, work and output plugs into the slot pool, the worker
 /// queue and the dispatcher as they are (what the AEAD/hash/RNG families will do).

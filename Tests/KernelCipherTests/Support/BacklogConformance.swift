@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import KernelCipher
+@_spi(Platform) @testable import KernelCipher
 
 /// `.mayBacklog` past the backlog limit (issue 10 item 7), shared by the software suite and the AFALG suite.
 enum BacklogConformance {

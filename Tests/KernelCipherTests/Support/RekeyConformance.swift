@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import KernelCipher
+@_spi(Platform) @testable import KernelCipher
 
 /// Re-keying while requests run, shared by the software suite (host) and the AFALG suite (VM).
 enum RekeyConformance {

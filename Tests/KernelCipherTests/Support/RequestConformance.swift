@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import KernelCipher
+@_spi(Platform) @testable import KernelCipher
 
 /// Request / completion / async checks shared by the software and kernel suites.
 enum RequestConformance {

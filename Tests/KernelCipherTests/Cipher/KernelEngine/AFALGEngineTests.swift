@@ -2,7 +2,7 @@ import Foundation
 import KernelCipherTestSupport
 import Synchronization
 import Testing
-@testable import KernelCipher
+@_spi(Platform) @testable import KernelCipher
 
 /// The kernel engine through real AF_ALG sockets: the same checks the software engine passes.
 /// Runs inside the test VM (Scripts/test); skipped on hosts without AF_ALG.

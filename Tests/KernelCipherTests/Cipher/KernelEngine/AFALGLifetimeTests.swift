@@ -2,7 +2,7 @@ import Foundation
 import KernelCipherTestSupport
 import Synchronization
 import Testing
-@testable import KernelCipher
+@_spi(Platform) @testable import KernelCipher
 
 /// Lifetimes of the kernel engine's sockets under re-keying, release and failures (issue 10, items 2–5), in both
 /// completion modes, through real AF_ALG sockets (in the VM).
