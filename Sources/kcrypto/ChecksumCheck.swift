@@ -33,12 +33,36 @@ struct ChecksumVerifier {
     var digester: FileDigester
     /// The BSD tag of the algorithm (`SHA256`), accepted in `TAG (NAME) = HEX` lines and named in warnings.
     let tag: [UInt8]
+    /// Listed files hashed at once (1: one after another); the report keeps the list's order.
+    let jobs: Int
     var report: CheckReport?
     var strict = false
     var ignoreMissing = false
     /// Whether stdin was already read (a key from stdin): a list entry naming stdin then fails instead of
     /// reading it a second time.
     var stdinConsumed = false
+
+    init(digester: FileDigester, tag: [UInt8], jobs: Int = 1) {
+        self.digester = digester
+        self.tag = tag
+        self.jobs = jobs
+    }
+
+    /// One line's report, kept in the list's order while listed files hash in parallel.
+    private enum Line {
+        /// An improperly formatted line (its number, for `-w`).
+        case misformatted(Int)
+        /// A listed file and the digest the list gives for it (hex as written).
+        case entry(name: [UInt8], hex: [UInt8])
+        /// A listed name that cannot be opened: empty (coreutils: ENOENT) or stdin read already.
+        case refused(name: [UInt8], stdinRead: Bool)
+    }
+
+    /// What the lines reported so far add up to.
+    private struct Tally {
+        var misformatted = 0, mismatched = 0, unreadable = 0
+        var matched = false
+    }
 
     /// Checks every line of the list `list` (`-`: stdin); false when anything failed (exit status 1).
     mutating func verify(list: FileName) throws(CipherCommandError) -> Bool {
@@ -59,12 +83,18 @@ struct ChecksumVerifier {
         if listFile == nil { stdinConsumed = true }
         var reader = ChecksumListReader(fd: fd)
         var parser = ChecksumParser(tag: tag, digestSize: digester.hash.digestSize)
-        var (misformatted, mismatched, unreadable) = (0, 0, 0)
-        var (properlyFormatted, matched) = (false, false)
+        var tally = Tally()
+        var properlyFormatted = false
         var lineNumber = 0
+        var sequence = DigestSequence<Line>(digester: digester, jobs: jobs)
+        defer { sequence.close() }
+        let reportLine: DigestSequence<Line>.Report = { [self] (line, result) throws(CipherCommandError) in
+            try reportOne(line, result, list: shownList, tally: &tally)
+        }
         while true {
             let next: [UInt8]?
             do { next = try reader.next() } catch {
+                try sequence.flush(report: reportLine)
                 switch error {
                 case .read: ChecksumMessage.line(shownList + Array(": read error".utf8))
                 case .lineTooLong:
@@ -76,69 +106,92 @@ struct ChecksumVerifier {
             lineNumber += 1
             guard let content = ChecksumLine.content(line[...]) else { continue }
             guard let entry = parser.parse(content), !(listIsStdin && entry.name == [UInt8(ascii: "-")]) else {
-                misformatted += 1
-                if report == .warn {
-                    ChecksumMessage.line(shownList + Array(": \(lineNumber): improperly formatted ".utf8) + tag
-                        + Array(" checksum line".utf8))
-                }
+                try sequence.add(.misformatted(lineNumber), digesting: nil, report: reportLine)
                 continue
             }
             properlyFormatted = true
-            let shownName = ChecksumLine.resultName(entry.name)
-            switch try digest(entry.name) {
-            case .missing:
-                continue
-            case .failed:
-                unreadable += 1
-                if report != .status { try ChecksumMessage.stdout(shownName + Array(": FAILED open or read\n".utf8)) }
-            case .digest(let digest):
-                let matches = ChecksumLine.hex(digest) == entry.hex.map { $0 | ($0 >= 65 && $0 <= 70 ? 0x20 : 0) }
-                if matches { matched = true } else { mismatched += 1 }
-                if report != .status && !(matches && report == .quiet) {
-                    try ChecksumMessage.stdout(shownName + Array(": \(matches ? "OK" : "FAILED")\n".utf8))
-                }
+            switch listedFile(entry.name) {
+            case .success(let file):
+                try sequence.add(.entry(name: entry.name, hex: entry.hex), digesting: file, report: reportLine)
+            case .failure(let refused):
+                try sequence.add(.refused(name: entry.name, stdinRead: refused.stdinRead), digesting: nil,
+                                 report: reportLine)
             }
         }
+        try sequence.flush(report: reportLine)
         if !properlyFormatted {
             ChecksumMessage.line(shownList + Array(": no properly formatted checksum lines found".utf8))
         } else if report != .status {
             func warn(_ n: Int, _ one: String, _ many: String) {
                 if n > 0 { ChecksumMessage.line(Array("WARNING: \(n) \(n == 1 ? one : many)".utf8)) }
             }
-            warn(misformatted, "line is improperly formatted", "lines are improperly formatted")
-            warn(unreadable, "listed file could not be read", "listed files could not be read")
-            warn(mismatched, "computed checksum did NOT match", "computed checksums did NOT match")
-            if ignoreMissing && !matched { ChecksumMessage.line(shownList + Array(": no file was verified".utf8)) }
+            warn(tally.misformatted, "line is improperly formatted", "lines are improperly formatted")
+            warn(tally.unreadable, "listed file could not be read", "listed files could not be read")
+            warn(tally.mismatched, "computed checksum did NOT match", "computed checksums did NOT match")
+            if ignoreMissing && !tally.matched { ChecksumMessage.line(shownList + Array(": no file was verified".utf8)) }
         }
-        return properlyFormatted && matched && mismatched == 0 && unreadable == 0 && (!strict || misformatted == 0)
+        return properlyFormatted && tally.matched && tally.mismatched == 0 && tally.unreadable == 0
+            && (!strict || tally.misformatted == 0)
     }
 
-    private enum Outcome {
-        case digest([UInt8]), failed, missing
+    /// A failure of `listedFile`: whether the name read stdin already (else: an empty name).
+    private struct Refused: Error {
+        let stdinRead: Bool
     }
 
-    /// Digests one listed file; an open or read failure is reported (`kcrypto: NAME: strerror`) and counted.
-    private mutating func digest(_ name: [UInt8]) throws(CipherCommandError) -> Outcome {
-        guard let file = FileName(bytes: name) else {
-            // coreutils opens "" and gets ENOENT (a NUL cannot reach here: the parser cut the name there).
-            if ignoreMissing { return .missing }
-            ChecksumMessage.error(ChecksumQuoting.quoted(name), Errno(rawValue: ENOENT))
-            return .failed
-        }
+    /// The file a list entry names, in list order (a name reading stdin is read once at most).
+    private mutating func listedFile(_ name: [UInt8]) -> Result<FileName, Refused> {
+        // coreutils opens "" and gets ENOENT (a NUL cannot reach here: the parser cut the name there).
+        guard let file = FileName(bytes: name) else { return .failure(Refused(stdinRead: false)) }
         if StdinSharing.reads(file, nilIsStdin: false) {
-            if stdinConsumed {
-                ChecksumMessage.line(ChecksumQuoting.quoted(name)
-                    + Array(": standard input was already read; it is not read a second time".utf8))
-                return .failed
-            }
+            if stdinConsumed { return .failure(Refused(stdinRead: true)) }
             stdinConsumed = true
         }
-        switch try digester.digest(file) {
-        case .success(let digest): return .digest(digest)
-        case .failure(let errno):
-            if ignoreMissing && errno.rawValue == ENOENT { return .missing }
-            ChecksumMessage.error(ChecksumQuoting.quoted(name), errno)
-            return .failed
+        return .success(file)
+    }
+
+    /// Prints one line's outcome as `sha256sum -c` does and counts it.
+    private func reportOne(_ line: Line, _ result: Result<[UInt8], Errno>?, list shownList: [UInt8],
+                           tally: inout Tally) throws(CipherCommandError) {
+        let name: [UInt8]
+        let digest: [UInt8]
+        switch (line, result) {
+        case (.misformatted(let number), _):
+            tally.misformatted += 1
+            if report == .warn {
+                ChecksumMessage.line(shownList + Array(": \(number): improperly formatted ".utf8) + tag
+                    + Array(" checksum line".utf8))
+            }
+            return
+        case (.refused(let refusedName, stdinRead: true), _):
+            ChecksumMessage.line(ChecksumQuoting.quoted(refusedName)
+                + Array(": standard input was already read; it is not read a second time".utf8))
+            return try reportUnreadable(refusedName, tally: &tally)
+        case (.refused(let refusedName, stdinRead: false), _):
+            if ignoreMissing { return }
+            ChecksumMessage.error(ChecksumQuoting.quoted(refusedName), Errno(rawValue: ENOENT))
+            return try reportUnreadable(refusedName, tally: &tally)
+        case (.entry(let entryName, _), .failure(let errno)?):
+            if ignoreMissing && errno.rawValue == ENOENT { return }
+            ChecksumMessage.error(ChecksumQuoting.quoted(entryName), errno)
+            return try reportUnreadable(entryName, tally: &tally)
+        case (.entry(let entryName, _), .success(let computed)?):
+            (name, digest) = (entryName, computed)
+        case (.entry, nil):
+            return
+        }
+        guard case .entry(_, let hex) = line else { return }
+        let matches = ChecksumLine.hex(digest) == hex.map { $0 | ($0 >= 65 && $0 <= 70 ? 0x20 : 0) }
+        if matches { tally.matched = true } else { tally.mismatched += 1 }
+        if report != .status && !(matches && report == .quiet) {
+            try ChecksumMessage.stdout(ChecksumLine.resultName(name) + Array(": \(matches ? "OK" : "FAILED")\n".utf8))
+        }
+    }
+
+    private func reportUnreadable(_ name: [UInt8], tally: inout Tally) throws(CipherCommandError) {
+        tally.unreadable += 1
+        if report != .status {
+            try ChecksumMessage.stdout(ChecksumLine.resultName(name) + Array(": FAILED open or read\n".utf8))
         }
     }
 }

@@ -67,6 +67,10 @@ extension Kcrypto {
         @Flag(help: "Show bytes done, rate and ETA per file on stderr (redrawn on a terminal, a line every 10 s otherwise).")
         var progress = false
 
+        @Option(help: ArgumentHelp("Regular files hashed at once (default: the online CPUs); 1 hashes one after another (for "
+            + "tests and benchmarks; --progress always does). Output stays in argument (list) order.", valueName: "N"))
+        var jobs: Int?
+
         @Argument(help: "Files to digest; - or none: stdin.")
         var files: [FileName] = []
 
@@ -89,12 +93,21 @@ extension Kcrypto {
                     throw ValidationError("the --\(option) option is meaningful only when verifying checksums")
                 }
             }
+            if let jobs, !(1...Self.maximumJobs).contains(jobs) {
+                throw ValidationError("--jobs \(jobs): give 1 to \(Self.maximumJobs) files at once")
+            }
             let readers = files.indices.filter { StdinSharing.reads(files[$0], nilIsStdin: false) }
             if readers.count > 1 {
                 throw ValidationError("FILE arguments " + readers.map { String($0 + 1) }.joined(separator: ", ")
                     + " all read stdin, which can be read only once")
             }
         }
+
+        /// The most files `--jobs` hashes at once.
+        static let maximumJobs = 256
+
+        /// Files hashed at once: one with `--progress` (a meter per file), else `--jobs` or one per online CPU.
+        var effectiveJobs: Int { progress ? 1 : jobs ?? System.cpuCount }
 
         func run() async throws {
             do {
@@ -147,7 +160,8 @@ extension Kcrypto {
             var digester = FileDigester(hash: hash)
             digester.progress = progress
             if let check {
-                var verifier = ChecksumVerifier(digester: digester, tag: ChecksumLine.tag(for: algorithm))
+                var verifier = ChecksumVerifier(digester: digester, tag: ChecksumLine.tag(for: algorithm),
+                                                jobs: effectiveJobs)
                 verifier.report = report
                 verifier.strict = strict
                 verifier.ignoreMissing = ignoreMissing
@@ -157,26 +171,36 @@ extension Kcrypto {
             let style = ChecksumLine.Style(tag: tag ? ChecksumLine.tag(for: algorithm) : nil, binary: mode == .binary,
                                            zero: zero)
             var ok = true
-            for name in files.isEmpty ? [FileName(literal: "-")] : files {
-                switch try digester.digest(name) {
+            var sequence = DigestSequence<FileName>(digester: digester, jobs: effectiveJobs)
+            defer { sequence.close() }
+            let report: DigestSequence<FileName>.Report = { (name, result) throws(CipherCommandError) in
+                switch result {
                 case .success(let digest):
                     try ChecksumMessage.stdout(ChecksumLine.format(digest: digest, name: name.bytes, style: style))
                 case .failure(let errno):
                     ChecksumMessage.error(ChecksumQuoting.quoted(name.bytes), errno)
                     ok = false
+                case nil:
+                    break
                 }
             }
+            for name in files.isEmpty ? [FileName(literal: "-")] : files {
+                try sequence.add(name, digesting: name, report: report)
+            }
+            try sequence.flush(report: report)
             return ok
         }
     }
 }
 
-/// Streams files through a `HashContext` with one reused 1 MiB buffer.
+/// Streams files through a `HashContext` with one reused 1 MiB buffer (allocated at the first file).
 struct FileDigester {
+    /// Bytes read per `read` loop: the chunk fed to the hash at once.
+    static let chunkSize = 1 << 20
     let hash: HashTransform
     /// `--progress`: a `Progress` line per file.
     var progress = false
-    private var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    private var buffer: [UInt8] = []
 
     init(hash: HashTransform) { self.hash = hash }
 
@@ -194,29 +218,40 @@ struct FileDigester {
 
     /// The digest of what `fd` reads to its end (the caller owns `fd`).
     private mutating func digest(descriptor fd: CInt, name: FileName) throws(CipherCommandError) -> Result<[UInt8], Errno> {
-        var context: HashContext
+        if buffer.isEmpty { buffer = [UInt8](repeating: 0, count: Self.chunkSize) }
+        let context: HashContext
         do { context = try hash.makeContext() } catch { throw .cipher(error) }
         let meter = progress ? Progress(total: Self.regularFileSize(fd), label: name.displayForError) : nil
         defer { meter?.finish() }
+        return try buffer.withUnsafeMutableBytes { raw in
+            Result { () throws(CipherCommandError) in
+                try Self.digest(context, descriptor: fd, buffer: raw, meter: meter, cancelled: nil)
+            }
+        }.get()
+    }
+
+    /// The digest of what `fd` reads to its end, read in `buffer`-sized chunks into `context` (fresh), or the
+    /// errno of the failed `read` (ECANCELED once `cancelled` says so, checked between chunks).
+    static func digest(_ context: consuming HashContext, descriptor fd: CInt, buffer: UnsafeMutableRawBufferPointer,
+                       meter: Progress?, cancelled: (() -> Bool)?) throws(CipherCommandError) -> Result<[UInt8], Errno> {
+        var context = context
         while true {
-            let read = buffer.withUnsafeMutableBytes { readFully(fd, into: $0) }
-            guard case .success(let count) = read else {
-                if case .failure(let errno) = read { return .failure(errno) }
-                return .failure(Errno(rawValue: EIO))
+            if let cancelled, cancelled() { return .failure(Errno(rawValue: ECANCELED)) }
+            let count: Int
+            switch readFully(fd, into: buffer) {
+            case .success(let n): count = n
+            case .failure(let errno): return .failure(errno)
             }
-            let updated = buffer.withUnsafeBytes { bytes in
-                Result { () throws(KernelCipherError) in
-                    try context.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[0..<count]))
-                }
+            do { try context.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count])) } catch {
+                throw .cipher(error)
             }
-            if case .failure(let error) = updated { throw .cipher(error) }
             meter?.advance(by: count)
             if count < buffer.count { break }
         }
         do { return .success(try context.finalize()) } catch { throw .cipher(error) }
     }
 
-    private static func regularFileSize(_ fd: CInt) -> Int? {
+    static func regularFileSize(_ fd: CInt) -> Int? {
         guard case .success(let st) = fileStatus(fd), st.st_mode & S_IFMT == S_IFREG else { return nil }
         return Int(st.st_size)
     }
