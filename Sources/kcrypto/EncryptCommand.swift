@@ -6,7 +6,7 @@ import KernelCipher
 
 extension Kcrypto {
     /// `kcrypto enc`: encrypt a file or stdin with a kernel (or software) skcipher.
-    struct Enc: AsyncParsableCommand {
+    struct Enc: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Encrypt FILE or stdin with a kernel skcipher (like kcapi-enc -e).",
             discussion: CipherOptions.discussion
@@ -14,11 +14,11 @@ extension Kcrypto {
 
         @OptionGroup var options: CipherOptions
 
-        func run() async throws { try options.execute(.encrypt) }
+        func run() throws { try options.execute(.encrypt) }
     }
 
     /// `kcrypto dec`: decrypt a file or stdin with a kernel (or software) skcipher.
-    struct Dec: AsyncParsableCommand {
+    struct Dec: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Decrypt FILE or stdin with a kernel skcipher (like kcapi-enc -d).",
             discussion: CipherOptions.discussion
@@ -26,7 +26,7 @@ extension Kcrypto {
 
         @OptionGroup var options: CipherOptions
 
-        func run() async throws { try options.execute(.decrypt) }
+        func run() throws { try options.execute(.decrypt) }
     }
 }
 
