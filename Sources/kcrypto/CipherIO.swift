@@ -171,6 +171,13 @@ struct CipherInput: ~Copyable {
 
     /// Fills `buffer` from the start; returns fewer bytes than its size only at end of input.
     func readFull(into buffer: UnsafeMutableRawBufferPointer) throws(CipherCommandError) -> Int {
+        try Self.readFull(fd: fd, name: name, into: buffer)
+    }
+
+    /// `readFull(into:)` on a descriptor and its shown name (the pipeline's I/O thread reads this way).
+    static func readFull(fd: CInt, name: String, into buffer: UnsafeMutableRawBufferPointer)
+        throws(CipherCommandError) -> Int
+    {
         switch readFully(fd, into: buffer) {
         case .success(let count): return count
         case .failure(let errno): throw .io(operation: "read", path: name, errno: errno)

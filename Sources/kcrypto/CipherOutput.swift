@@ -123,6 +123,11 @@ struct CipherOutput: ~Copyable {
 
     /// Writes all of `bytes` (`write(2)`, EINTR retried).
     func write(_ bytes: UnsafeRawBufferPointer) throws(CipherCommandError) {
+        try Self.write(fd: fd, name: name, bytes)
+    }
+
+    /// `write(_:)` on a descriptor and its shown name (the pipeline's I/O thread writes this way).
+    static func write(fd: CInt, name: String, _ bytes: UnsafeRawBufferPointer) throws(CipherCommandError) {
         if case .failure(let errno) = writeFully(fd, bytes) { throw .io(operation: "write", path: name, errno: errno) }
     }
 

@@ -6,7 +6,7 @@ import KernelCipher
 
 extension Kcrypto {
     /// `kcrypto enc`: encrypt a file or stdin with a kernel (or software) skcipher.
-    struct Enc: AsyncParsableCommand {
+    struct Enc: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Encrypt FILE or stdin with a kernel skcipher (like kcapi-enc -e).",
             discussion: CipherOptions.discussion
@@ -14,11 +14,11 @@ extension Kcrypto {
 
         @OptionGroup var options: CipherOptions
 
-        func run() async throws { try options.execute(.encrypt) }
+        func run() throws { try options.execute(.encrypt) }
     }
 
     /// `kcrypto dec`: decrypt a file or stdin with a kernel (or software) skcipher.
-    struct Dec: AsyncParsableCommand {
+    struct Dec: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Decrypt FILE or stdin with a kernel skcipher (like kcapi-enc -d).",
             discussion: CipherOptions.discussion
@@ -26,7 +26,7 @@ extension Kcrypto {
 
         @OptionGroup var options: CipherOptions
 
-        func run() async throws { try options.execute(.decrypt) }
+        func run() throws { try options.execute(.decrypt) }
     }
 }
 
@@ -85,7 +85,13 @@ struct CipherOptions: ParsableArguments {
     @Option(name: .customLong("chunk-size"), help: .hidden)
     var chunkSize: Int = 1 << 20
 
-    /// The largest `--chunk-size`: three buffers of this size are allocated.
+    /// The options of a transform that only a `CipherStream` uses: one slot, and worker-thread completion named
+    /// rather than `.automatic`, so that the kernel engine skips the AIO probe (a stream makes synchronous calls
+    /// only; the request queue is never created).
+    static let streamTransformOptions = TransformOptions(maxInFlight: 1, completionMode: .threads)
+
+    /// The largest `--chunk-size` (the one-thread loop allocates two buffers of this size, the pipeline six of at most
+    /// 16 MiB).
     static let maximumChunkSize = 256 << 20
 
     /// Runs the command; a usage error becomes `kcrypto: …` and the command's usage with exit status 64, any
@@ -121,7 +127,7 @@ struct CipherOptions: ParsableArguments {
         let preference = try key.enginePreference(engine.preference)
         let transform: CipherTransform
         do {
-            transform = try CipherTransform(cipher, engine: preference, options: .init(maxInFlight: 1))
+            transform = try CipherTransform(cipher, engine: preference, options: Self.streamTransformOptions)
         } catch {
             throw .cipher(error)
         }

@@ -5,7 +5,7 @@ import ArgumentParser
 import KernelCipher
 
 @main
-struct Kcrypto: AsyncParsableCommand {
+struct Kcrypto: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kcrypto",
         abstract: "Discover, use and diagnose the Linux kernel crypto API (AF_ALG) with a software fallback.",
@@ -18,7 +18,11 @@ struct Kcrypto: AsyncParsableCommand {
     /// checked stdout writer, and parse errors that never echo a value (it may be a key given to the wrong option).
     /// Usage errors a command finds while running (`UsageError`, `ValidationError`) print that command's usage and
     /// exit 64.
-    static func main() async {
+    ///
+    /// Synchronous, so that a synchronous command (`enc`, `dec`) runs on the main thread without starting the
+    /// Swift concurrency runtime (its worker threads, epoll and timer descriptors); `async` commands run through
+    /// `runAsync`.
+    static func main() {
         InterruptCleanup.install()
         StandardStreams.reserve()
         let arguments = ArgvEncoding.encodedArguments()
@@ -29,8 +33,8 @@ struct Kcrypto: AsyncParsableCommand {
             fail(error, arguments: arguments)
         }
         do {
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
+            if let asyncCommand = command as? any AsyncParsableCommand {
+                try runAsync(asyncCommand)
             } else {
                 try command.run()
             }
@@ -41,6 +45,25 @@ struct Kcrypto: AsyncParsableCommand {
         } catch {
             fail(error, arguments: arguments)
         }
+    }
+
+    /// Runs an `async` command to its end from the synchronous `main`: a detached task on the concurrency runtime
+    /// while the main thread waits; rethrows what `run()` threw.
+    static func runAsync(_ command: any AsyncParsableCommand) throws {
+        final class Outcome: @unchecked Sendable {
+            /// Set by the task before it marks itself done; read by the main thread after.
+            var error: (any Error)?
+        }
+        let outcome = Outcome()
+        let done = PipelineLock(false)
+        nonisolated(unsafe) var command = command
+        Task.detached {
+            do { try await command.run() } catch { outcome.error = error }
+            done.withLock { $0 = true }
+            done.broadcast()
+        }
+        done.withLock(waitingUntil: { $0 }) { _ in }
+        if let error = outcome.error { throw error }
     }
 
     /// Prints `kcrypto: message` (escaped) and `command`'s usage on stderr; exits 64.

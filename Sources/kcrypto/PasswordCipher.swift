@@ -90,7 +90,7 @@ struct PasswordCipher {
         input: borrowing CipherInput
     ) throws(CipherCommandError) {
         let transform: CipherTransform
-        do { transform = try CipherTransform(algorithm, engine: options.engine.preference, options: .init(maxInFlight: 1)) } catch {
+        do { transform = try CipherTransform(algorithm, engine: options.engine.preference, options: CipherOptions.streamTransformOptions) } catch {
             throw .cipher(error)
         }
         defer { transform.release() }
