@@ -59,6 +59,8 @@ final class WorkerThreads: @unchecked Sendable {
     private let lock = ConditionLock(State())
     /// `pending.count`, published for spinning workers (who read it without the lock).
     private let waiting = Atomic<Int>(0)
+    /// `released`, for the lock-free hand-off path.
+    private let isReleased = Atomic<Bool>(false)
     private let maxInFlight: Int
     private let backlogLimit: Int
     private let execute: @Sendable (AnyJob) -> Void
@@ -76,7 +78,19 @@ final class WorkerThreads: @unchecked Sendable {
     @discardableResult
     func submit(_ job: AnyJob, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
         enum Then { case nothing, wake, spawned }
-        let isOwnWorker = pthread_getspecific(currentWorkerThreads) == Unmanaged.passUnretained(self).toOpaque()
+        let worker = WorkerContext.current
+        let isOwnWorker = worker?.owner == ObjectIdentifier(self)
+        // A completion resubmitting on its own worker while nothing waits: the worker runs the job next, without the
+        // lock (a chain of requests stays on one thread; taking the queue's lock twice per request made two workers
+        // contend, 37,000 context switches a second at 16 bytes). Only while nothing waits, so it never overtakes
+        // a queued job.
+        if let worker, isOwnWorker, worker.handoff == nil, waiting.load(ordering: .relaxed) == 0,
+           !isReleased.load(ordering: .acquiring)
+        {
+            guard job.markQueued() else { return .inProgress }
+            worker.handoff = job
+            return .inProgress
+        }
         let (then, status) = try lock.withLock { (s: inout State) throws(KernelCipherError) -> (Then, RequestStatus) in
             if s.released { throw .transformReleased }
             let free = maxInFlight - s.running - s.pending.count
@@ -106,7 +120,9 @@ final class WorkerThreads: @unchecked Sendable {
     private enum Next { case run(AnyJob), idle, stop }
 
     private func workerLoop() {
-        pthread_setspecific(currentWorkerThreads, Unmanaged.passUnretained(self).toOpaque())
+        let context = WorkerContext(owner: ObjectIdentifier(self))
+        pthread_setspecific(currentWorkerThreads, Unmanaged.passUnretained(context).toOpaque())
+        defer { pthread_setspecific(currentWorkerThreads, nil); withExtendedLifetime(context) {} }
         var finishedOne = false
         while true {
             let next = lock.withLock { (s: inout State) -> Next in
@@ -122,6 +138,12 @@ final class WorkerThreads: @unchecked Sendable {
             case .run(let job):
                 if job.start() { execute(job) }
                 finishedOne = true
+                // Jobs its completions handed straight to this worker (`submit`), one after another.
+                while let next = context.handoff {
+                    context.handoff = nil
+                    if isReleased.load(ordering: .acquiring) { next.abandon(.transformReleased); continue }
+                    if next.start() { execute(next) }
+                }
             case .stop:
                 return
             case .idle:
@@ -148,6 +170,7 @@ final class WorkerThreads: @unchecked Sendable {
     func release() {
         let (abandoned, threads) = lock.withLock { s -> ([AnyJob], [pthread_t]) in
             s.released = true
+            isReleased.store(true, ordering: .releasing)
             let rest = s.pending.removeAll()
             waiting.store(0, ordering: .relaxed)
             defer { s.threads.removeAll() }
@@ -162,8 +185,21 @@ final class WorkerThreads: @unchecked Sendable {
     }
 }
 
-/// The `WorkerThreads` whose worker the calling thread is (unretained; nil on other threads): one process-wide
-/// key (`pthread_key_create`), as keys are few and transforms many.
+/// A worker thread's own state, found through `currentWorkerThreads`: which `WorkerThreads` it serves and the job a
+/// completion handed straight to it. Touched only by that thread.
+private final class WorkerContext {
+    let owner: ObjectIdentifier
+    var handoff: AnyJob?
+    init(owner: ObjectIdentifier) { self.owner = owner }
+
+    /// The calling thread's context, if it is a worker (`pthread_getspecific`).
+    static var current: WorkerContext? {
+        pthread_getspecific(currentWorkerThreads).map { Unmanaged<WorkerContext>.fromOpaque($0).takeUnretainedValue() }
+    }
+}
+
+/// The calling worker thread's `WorkerContext` (unretained; nil on other threads): one process-wide key
+/// (`pthread_key_create`), as keys are few and transforms many.
 private let currentWorkerThreads: pthread_key_t = {
     var key = pthread_key_t()
     precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
