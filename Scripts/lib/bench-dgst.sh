@@ -18,7 +18,7 @@
 set -uo pipefail
 out="$1" note="$2" rounds="${3:-3}" mib="${4:-1024}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-kcrypto="$root/.build/release/kcrypto"
+kcrypto="${KCRYPTO:-$root/.build/release/kcrypto}"  # KCRYPTO: another build to measure
 dir="$(mktemp -d /dev/shm/kcapi-dgst.XXXXXX)"
 trap 'rm -rf "$dir"' EXIT
 file="$dir/input"

@@ -163,6 +163,12 @@ if meta.get("dgst_note"):
 md.append("\n" + meta.get("stream", ""))
 md.append("\n![throughput vs message size](Benchmarks/results/throughput.png)\n")
 md.append(meta.get("notes", ""))
+# Issue #22's section: the hand-written summary, then what Scripts/bench --only requests,enc,dgst measured last.
+issue22 = os.path.join(out_dir, "issue22")
+for name in ("summary.md", "requests.md", "enc.md", "dgst.md"):
+    path = os.path.join(issue22, name)
+    if os.path.exists(path):
+        md += ["", open(path).read().strip()]
 open(report_path, "w").write("\n".join(md) + "\n")
 
 with open(os.path.join(out_dir, "summary.csv"), "w", newline="") as f:

@@ -18,9 +18,10 @@ out="${1:?OUT_DIR}" rounds="${2:-5}" seconds="${3:-0.25}"
 after="${KCRYPTO:-.build-release/release/kcrypto}" before="${KCRYPTO_BEFORE:-}"
 [[ -x "$after" ]] || die "no kcrypto at $after (swift build -c release --product kcrypto --scratch-path .build-release)"
 mkdir -p "$out"
-counter="$out/allocation-counter.so"
+scratch="$(mktemp -d)"; trap 'rm -rf "$scratch"' EXIT
+counter="$scratch/allocation-counter.so"
 cc -O2 -shared -fPIC -o "$counter" Benchmarks/AllocationCounter/allocation-counter.c || die "cannot build the allocation counter"
-csv="$out/requests.csv" sample="$out/.sample.csv"
+csv="$out/requests.csv" sample="$scratch/sample.csv"
 echo "build,round,load,impl,engine,algorithm,size,inflight,messages,seconds,ns_per_msg,MBps,api,repeats,ns_min,ns_max,driver,allocs_per_msg" >"$csv"
 builds=(after); [[ -n "$before" ]] && builds=(before after)
 algorithms=(-c 'cbc(aes)' -c 'ctr(aes)' -c 'gcm(aes)' -c 'rfc7539(chacha20,poly1305)' -c sha256 -c 'hmac(sha256)')
@@ -35,6 +36,5 @@ for ((r = 1; r <= rounds; r++)); do
         grep -v '^impl,' "$sample" | sed "s/^/$build,$r,$load,/" >>"$csv"
     done
 done
-rm -f "$sample"
 python3 "$(dirname "${BASH_SOURCE[0]}")/bench-requests-report.py" "$csv" "$out/requests.md" "$(nproc)"
 ok "wrote $out/requests.md"
