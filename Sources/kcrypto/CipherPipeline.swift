@@ -43,7 +43,7 @@ final class CipherPipeline: @unchecked Sendable {
     private let targets: [UnsafeMutableRawBufferPointer]
     private let input: Endpoint
     private let output: Endpoint
-    private let lock: PipelineLock<State>
+    private let lock: ConditionLock<State>
 
     /// Buffers for `slots` chunks of `chunkSize` bytes, each with an output buffer of `targetSize` bytes.
     init(chunkSize: Int, targetSize: Int, slots: Int = 3, input: Endpoint, output: Endpoint) {
@@ -54,7 +54,7 @@ final class CipherPipeline: @unchecked Sendable {
         targets = (0..<slots).map { _ in .allocate(byteCount: targetSize, alignment: 64) }
         self.input = input
         self.output = output
-        lock = PipelineLock(State(inputCounts: Array(repeating: 0, count: slots),
+        lock = ConditionLock(State(inputCounts: Array(repeating: 0, count: slots),
                                   outputCounts: Array(repeating: 0, count: slots)))
     }
 
@@ -76,7 +76,7 @@ final class CipherPipeline: @unchecked Sendable {
         }
         lock.withLock { $0.read = 1; $0.inputCounts[0] = first }
         let thread: pthread_t
-        switch PipelineThread.start({ [self] in transfer() }) {
+        switch spawnThread({ [self] in transfer() }) {
         case .success(let started): thread = started
         case .failure(let errno): throw .refused("cannot start the I/O thread: \(errno)")
         }
@@ -113,7 +113,7 @@ final class CipherPipeline: @unchecked Sendable {
             return s.writeError
         }
         lock.broadcast()
-        PipelineThread.join(thread)
+        pthread_join(thread, nil)
         if let writeError { throw writeError }
         if let failure { throw failure }
     }
@@ -170,70 +170,4 @@ final class CipherPipeline: @unchecked Sendable {
             }
         }
     }
-}
-
-/// A value behind a pthread mutex with one condition variable (kcrypto's own: the library's is internal; a pthread
-/// mutex rather than `Synchronization.Mutex`, so ThreadSanitizer sees the hand-over).
-final class PipelineLock<Value>: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var value: Value
-
-    /// The lock around `value`.
-    init(_ value: Value) {
-        self.value = value
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        condition.deallocate()
-    }
-
-    /// Runs `body` with the lock held.
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body(&value)
-    }
-
-    /// Holds the lock, waits until `ready` is true, then runs `body`.
-    func withLock<R>(waitingUntil ready: (Value) -> Bool, _ body: (inout Value) -> R) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while !ready(value) { pthread_cond_wait(condition, mutex) }
-        return body(&value)
-    }
-
-    /// Wakes every waiter.
-    func broadcast() { pthread_cond_broadcast(condition) }
-}
-
-/// A joinable pthread (`pthread_create`, `pthread_join`), started without the Swift concurrency runtime.
-enum PipelineThread {
-    private final class Box {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-
-    /// Starts a thread running `body`; the error `pthread_create` returned when it cannot.
-    static func start(_ body: @escaping @Sendable () -> Void) -> Result<pthread_t, Errno> {
-        let box = Unmanaged.passRetained(Box(body))
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, box.toOpaque())
-        guard rc == 0 else {
-            box.release()
-            return .failure(Errno(rawValue: rc))
-        }
-        return .success(thread)
-    }
-
-    /// Waits for `thread` to end.
-    static func join(_ thread: pthread_t) { pthread_join(thread, nil) }
 }

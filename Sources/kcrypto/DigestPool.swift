@@ -84,7 +84,7 @@ final class DigestPool: @unchecked Sendable {
         pthread_cond_signal(workReady)
         if !threads.isEmpty || unfinished >= 2 {
             while threads.count < min(width, unfinished),
-                  let thread = startDigestThread({ [self] in workerLoop() }) {
+                  let thread = try? spawnThread({ [self] in workerLoop() }).get() {
                 threads.append(thread)
             }
         }
@@ -212,24 +212,4 @@ final class DigestPool: @unchecked Sendable {
 
     /// Chunk buffers allocated so far (never more than `width`), for tests.
     var buffersAllocated: Int { locked { $0.bufferCount } }
-}
-
-/// Starts a joinable pthread running `body` (`pthread_create`); nil when none can be started (the owner then
-/// hashes the files itself).
-private func startDigestThread(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
-    final class Box {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    var thread = pthread_t()
-    let rc = pthread_create(&thread, nil, { raw in
-        Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-        return nil
-    }, box)
-    guard rc == 0 else {
-        Unmanaged<Box>.fromOpaque(box).release()
-        return nil
-    }
-    return thread
 }

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
-import KernelCipher
+@_spi(Platform) import KernelCipher
 
 @main
 struct Kcrypto: ParsableCommand {
@@ -55,7 +55,7 @@ struct Kcrypto: ParsableCommand {
             var error: (any Error)?
         }
         let outcome = Outcome()
-        let done = PipelineLock(false)
+        let done = ConditionLock(false)
         nonisolated(unsafe) var command = command
         Task.detached {
             do { try await command.run() } catch { outcome.error = error }

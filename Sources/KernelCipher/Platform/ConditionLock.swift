@@ -1,18 +1,20 @@
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #elseif canImport(Musl)
-import Musl
+public import Musl
 #endif
 
 /// A pthread mutex with one condition variable, guarding a value (`pthread_mutex_*`, `pthread_cond_*`).
-/// `Synchronization.Mutex` cannot wait on a condition, so request queues use this.
-final class ConditionLock<Value>: @unchecked Sendable {
+/// `Synchronization.Mutex` cannot wait on a condition, so request queues use this (and, as `@_spi(Platform)`, the
+/// `kcrypto` tool's pipeline).
+@_spi(Platform)
+public final class ConditionLock<Value>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var value: Value
 
     /// Creates the lock around an initial value (`pthread_mutex_init`, `pthread_cond_init`).
-    init(_ value: Value) {
+    public init(_ value: Value) {
         self.value = value
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
@@ -26,14 +28,14 @@ final class ConditionLock<Value>: @unchecked Sendable {
     }
 
     /// Runs `body` with the lock held (`pthread_mutex_lock`/`unlock`).
-    func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
+    public func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)
     }
 
     /// Holds the lock, waits (`pthread_cond_wait`) until `ready` is true, then runs `body`.
-    func withLock<R>(waitingUntil ready: (Value) -> Bool, _ body: (inout Value) -> R) -> R {
+    public func withLock<R>(waitingUntil ready: (Value) -> Bool, _ body: (inout Value) -> R) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while !ready(value) { pthread_cond_wait(condition, mutex) }
@@ -56,10 +58,10 @@ final class ConditionLock<Value>: @unchecked Sendable {
     }
 
     /// Wakes one waiter (`pthread_cond_signal`).
-    func signal() { pthread_cond_signal(condition) }
+    public func signal() { pthread_cond_signal(condition) }
 
     /// Wakes every waiter (`pthread_cond_broadcast`).
-    func broadcast() { pthread_cond_broadcast(condition) }
+    public func broadcast() { pthread_cond_broadcast(condition) }
 }
 
 /// A value guarded by a pthread mutex stored inline with it (one allocation, as swift-nio's `NIOLockedValueBox`)
@@ -97,16 +99,29 @@ public final class LockedValue<Value>: @unchecked Sendable {
     }
 }
 
-/// Starts a joinable pthread running `body` (`pthread_create`).
-func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
+/// Starts a joinable pthread running `body` (`pthread_create`); the error when none can be started. Also the
+/// `kcrypto` tool's threads (as `@_spi(Platform)`), which start without the Swift concurrency runtime.
+@_spi(Platform)
+public func spawnThread(_ body: @escaping @Sendable () -> Void) -> Result<pthread_t, Errno> {
     final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    let box = Unmanaged.passRetained(Box(body))
     var thread = pthread_t()
     let rc = pthread_create(&thread, nil, { raw in
-        let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-        box.body()
+        Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
         return nil
-    }, box)
-    precondition(rc == 0, "pthread_create failed: \(Errno(rawValue: rc))")
-    return thread
+    }, box.toOpaque())
+    guard rc == 0 else {
+        box.release()
+        return .failure(Errno(rawValue: rc))
+    }
+    return .success(thread)
+}
+
+/// Starts a joinable pthread running `body` (`pthread_create`); the runtime's threads, where failing to start one
+/// is fatal.
+func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
+    switch spawnThread(body) {
+    case .success(let thread): return thread
+    case .failure(let error): preconditionFailure("pthread_create failed: \(error)")
+    }
 }

@@ -1,7 +1,7 @@
 import KernelCipherTestSupport
 import Synchronization
 import Testing
-@testable import KernelCipher
+@_spi(Platform) @testable import KernelCipher
 
 /// Every keyed family re-keys the same way (`KernelEngineSocket.setKey`): once a caller has received every
 /// completion, `setKey` succeeds, even where an asynchronous driver (cryptd, 6.1-async) drops the finished op

@@ -5,7 +5,7 @@ import Musl
 #endif
 import Synchronization
 import Testing
-@testable import KernelCipher
+@_spi(Platform) @testable import KernelCipher
 
 /// The worker threads hand jobs over without a wake-up per job: no job may be lost at the edge between a worker
 /// spinning, going to sleep and being signalled, whoever submits (outside threads, or completions on the workers).
