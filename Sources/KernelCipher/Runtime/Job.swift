@@ -105,13 +105,13 @@ protocol CompletingRequest: Sendable {
 
 /// A callback request's job: the request is stored in the job itself, so submitting allocates the job only (a
 /// completion closure capturing the request cost a second allocation and a copy of every field).
-final class RequestJob<Work: Sendable, Request: CompletingRequest>: Job<Work, Request.Output>, @unchecked Sendable {
-    private let request: Request
+final class RequestJob<Work: Sendable, Caller: CompletingRequest>: Job<Work, Caller.Output>, @unchecked Sendable {
+    private let request: Caller
 
-    init(_ work: Work, request: Request) {
+    init(_ work: Work, request: Caller) {
         self.request = request
         super.init(work, completion: nil)
     }
 
-    override func deliver(_ result: Result<Request.Output, KernelCipherError>) { request.complete(result) }
+    override func deliver(_ result: Result<Caller.Output, KernelCipherError>) { request.complete(result) }
 }
