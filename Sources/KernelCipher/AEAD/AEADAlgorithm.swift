@@ -25,6 +25,9 @@ struct AEADAlgorithm: Sendable, Hashable {
     /// The largest tag size.
     var maximumTagSize: Int { tagSizes.last ?? 0 }
 
+    /// Plain `ccm(aes)`: its 16-byte IV starts with L − 1, then the nonce (the ESP form takes a salt and an 8-byte IV).
+    var ivCarriesLength: Bool { mode == .ccm && saltSize == 0 }
+
     /// The EVP cipher for a key of `keyLength` bytes (salt included).
     func evpName(keyLength: Int) -> String {
         switch mode {

@@ -8,20 +8,26 @@ public import Foundation
 extension AEADTransform {
     /// Encrypts and authenticates `plaintext` with `associatedData` (`crypto_aead_encrypt`, waited on) and returns
     /// ciphertext ‖ tag (`plaintext.count + tagSize` bytes).
+    @inlinable
     public func encrypt(
         _ plaintext: some ContiguousBytes, iv: some ContiguousBytes,
         associatedData: some ContiguousBytes = [UInt8]()
     ) throws(KernelCipherError) -> [UInt8] {
-        try run(.encrypt, plaintext, iv: iv, associatedData: associatedData)
+        try withBytes(plaintext, iv, associatedData) { (input, iv, ad) throws(KernelCipherError) in
+            try cryptBytes(.encrypt, input, iv: iv, associatedData: ad)
+        }
     }
 
     /// Verifies and decrypts ciphertext ‖ tag (`crypto_aead_decrypt`, waited on) and returns the plaintext; a tag
     /// that does not verify throws `.authenticationFailed` and no plaintext is returned.
+    @inlinable
     public func decrypt(
         _ ciphertextAndTag: some ContiguousBytes, iv: some ContiguousBytes,
         associatedData: some ContiguousBytes = [UInt8]()
     ) throws(KernelCipherError) -> [UInt8] {
-        try run(.decrypt, ciphertextAndTag, iv: iv, associatedData: associatedData)
+        try withBytes(ciphertextAndTag, iv, associatedData) { (input, iv, ad) throws(KernelCipherError) in
+            try cryptBytes(.decrypt, input, iv: iv, associatedData: ad)
+        }
     }
 
     /// Encrypts `plaintext` into caller memory without allocating (`crypto_aead_encrypt`, waited on): writes

@@ -132,7 +132,7 @@ public final class AEADTransform: Sendable {
             if let allowed = layout.associatedDataSizes, !allowed.contains(associatedDataCount) {
                 throw .invalidAssociatedDataLength(associatedDataCount, allowed: allowed)
             }
-            if layout.name == "ccm(aes)" {
+            if layout.ivCarriesLength {  // an enum and an Int compared, not the name: this runs per request
                 guard let l = AEADAlgorithm.ccmLengthFieldSize(iv) else {
                     throw .invalidIV(reason: "the first byte of a ccm IV (L - 1) must be 1...7")
                 }
@@ -158,18 +158,20 @@ public final class AEADTransform: Sendable {
         _ operation: CipherOperation, _ input: some ContiguousBytes, iv: some ContiguousBytes,
         associatedData: some ContiguousBytes
     ) throws(KernelCipherError) -> [UInt8] {
-        let result = input.withUnsafeBytes { input in
-            iv.withUnsafeBytes { iv in
-                associatedData.withUnsafeBytes { ad in
-                    Result { () throws(KernelCipherError) -> [UInt8] in
-                        let count = try validate(operation, iv: iv, associatedDataCount: ad.count, inputCount: input.count)
-                        return try core.withSlot { (pooled) throws(KernelCipherError) in
-                            try pooled.run(operation, iv: iv, associatedData: ad, input: input, outputCount: count)
-                        }
-                    }
-                }
-            }
+        try withBytes(input, iv, associatedData) { (input, iv, ad) throws(KernelCipherError) in
+            try cryptBytes(operation, input, iv: iv, associatedData: ad)
         }
-        return try result.get()
+    }
+
+    /// Runs one request over memory synchronously on the calling thread: a new array for the output.
+    @usableFromInline
+    func cryptBytes(
+        _ operation: CipherOperation, _ input: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer,
+        associatedData: UnsafeRawBufferPointer
+    ) throws(KernelCipherError) -> [UInt8] {
+        let count = try validate(operation, iv: iv, associatedDataCount: associatedData.count, inputCount: input.count)
+        return try core.withSlot { (pooled) throws(KernelCipherError) in
+            try pooled.run(operation, iv: iv, associatedData: associatedData, input: input, outputCount: count)
+        }
     }
 }

@@ -7,38 +7,41 @@ public import Foundation
 // Synchronous and async one-call forms. Synchronous calls run on the caller's thread (no thread hop).
 // Inputs and IVs are any `ContiguousBytes` (`[UInt8]`, `Data`, buffer pointers, …).
 extension CipherTransform {
+    // The generic forms are `@inlinable` shells: the caller's module specializes them for its byte type (`[UInt8]`,
+    // `Data`, …), so they cost what the pointer forms cost plus the caller's own `withUnsafeBytes`.
+
     /// Encrypts `input` on the calling thread and returns the ciphertext (`crypto_skcipher_encrypt`, waited on).
+    @inlinable
     public func encrypt(
         _ input: some ContiguousBytes, iv: some ContiguousBytes = [UInt8]()
     ) throws(KernelCipherError) -> [UInt8] {
-        try cryptSync(.encrypt, input, iv: iv)
+        try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in try cryptBytes(.encrypt, input, iv: iv) }
     }
 
     /// Decrypts `input` on the calling thread and returns the plaintext (`crypto_skcipher_decrypt`, waited on).
+    @inlinable
     public func decrypt(
         _ input: some ContiguousBytes, iv: some ContiguousBytes = [UInt8]()
     ) throws(KernelCipherError) -> [UInt8] {
-        try cryptSync(.decrypt, input, iv: iv)
+        try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in try cryptBytes(.decrypt, input, iv: iv) }
     }
 
     /// Encrypts `input` into the caller's `output` (at least `input.count` bytes; may be the same memory) and returns
     /// the bytes written, as every family's `into:` form does.
-    @discardableResult
+    @discardableResult @inlinable
     public func encrypt(
         _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, iv: some ContiguousBytes
     ) throws(KernelCipherError) -> Int {
-        try withIV(iv) { (iv) throws(KernelCipherError) in try run(.encrypt, iv: iv, input: input, output: output) }
-        return input.count
+        try withBytes(iv) { (iv) throws(KernelCipherError) in try encrypt(input, into: output, iv: iv) }
     }
 
     /// Decrypts `input` into the caller's `output` (at least `input.count` bytes; may be the same memory) and returns
     /// the bytes written.
-    @discardableResult
+    @discardableResult @inlinable
     public func decrypt(
         _ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, iv: some ContiguousBytes
     ) throws(KernelCipherError) -> Int {
-        try withIV(iv) { (iv) throws(KernelCipherError) in try run(.decrypt, iv: iv, input: input, output: output) }
-        return input.count
+        try withBytes(iv) { (iv) throws(KernelCipherError) in try decrypt(input, into: output, iv: iv) }
     }
 
     /// `encrypt(_:into:iv:)` with the IV already in memory: the zero-cost form (no generic indirection).
@@ -75,26 +78,20 @@ extension CipherTransform {
         try await crypt(.decrypt, input, iv: iv)
     }
 
-    /// Runs `body` with the IV's bytes (typed throws; `ContiguousBytes.withUnsafeBytes` only rethrows untyped).
-    private func withIV(
-        _ iv: some ContiguousBytes, _ body: (UnsafeRawBufferPointer) throws(KernelCipherError) -> Void
-    ) throws(KernelCipherError) {
-        try iv.withUnsafeBytes { bytes in Result { () throws(KernelCipherError) in try body(bytes) } }.get()
+    /// The one-call form over memory: a new array of `input.count` bytes.
+    @usableFromInline
+    func cryptBytes(
+        _ operation: CipherOperation, _ input: UnsafeRawBufferPointer, iv: UnsafeRawBufferPointer
+    ) throws(KernelCipherError) -> [UInt8] {
+        try makeBytes(count: input.count) { (output) throws(KernelCipherError) in
+            try run(operation, iv: iv, input: input, output: output)
+        }
     }
 
     func cryptSync(
         _ operation: CipherOperation, _ input: some ContiguousBytes, iv: some ContiguousBytes
     ) throws(KernelCipherError) -> [UInt8] {
-        let result = input.withUnsafeBytes { inputBytes in
-            iv.withUnsafeBytes { ivBytes in
-                Result { () throws(KernelCipherError) -> [UInt8] in
-                    try makeBytes(count: inputBytes.count) { (output) throws(KernelCipherError) in
-                        try run(operation, iv: ivBytes, input: inputBytes, output: output)
-                    }
-                }
-            }
-        }
-        return try result.get()
+        try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in try cryptBytes(operation, input, iv: iv) }
     }
 
     func crypt(

@@ -118,11 +118,11 @@ public final class HashTransform: Sendable {
         try core.lifecycle.check()
     }
 
-    /// Digests `input` on the calling thread (`crypto_ahash_digest`, waited on).
+    /// Digests `input` on the calling thread (`crypto_ahash_digest`, waited on). `@inlinable`: specialized in the
+    /// caller's module for its byte type.
+    @inlinable
     public func digest(_ data: some ContiguousBytes) throws(KernelCipherError) -> [UInt8] {
-        try data.withUnsafeBytes { bytes in
-            Result { () throws(KernelCipherError) -> [UInt8] in try digest(bufferPointer: bytes) }
-        }.get()
+        try withBytes(data) { (bytes) throws(KernelCipherError) in try digest(bufferPointer: bytes) }
     }
 
     /// Digests `input` into the caller's `output` (at least `digestSize` bytes; the digest goes at its start) on the
@@ -143,6 +143,7 @@ public final class HashTransform: Sendable {
     }
 
     /// Digests memory on the calling thread on a pooled state.
+    @usableFromInline
     func digest(bufferPointer input: UnsafeRawBufferPointer) throws(KernelCipherError) -> [UInt8] {
         try validate()
         return try core.withSlot { (pooled) throws(KernelCipherError) in
@@ -159,9 +160,7 @@ public final class HashTransform: Sendable {
         try await core.perform(
             inputCount: data.withUnsafeBytes { $0.count },
             inline: { () throws(KernelCipherError) -> [UInt8] in
-                try data.withUnsafeBytes { bytes in
-                    Result { () throws(KernelCipherError) -> [UInt8] in try digest(bufferPointer: bytes) }
-                }.get()
+                try withBytes(data) { (bytes) throws(KernelCipherError) in try digest(bufferPointer: bytes) }
             },
             work: { () throws(KernelCipherError) -> HashWork in
                 try validate()

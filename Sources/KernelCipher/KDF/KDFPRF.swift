@@ -134,13 +134,6 @@ final class KeyedPRF {
     }
 }
 
-/// `Array.withUnsafeBytes` with the typed error kept.
-func withBytes<R>(
-    _ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(KernelCipherError) -> R
-) throws(KernelCipherError) -> R {
-    try bytes.withUnsafeBytes { raw in Result { () throws(KernelCipherError) -> R in try body(raw) } }.get()
-}
-
 /// Runs `body` with `count` zeroed bytes of scratch memory that are wiped (`cleanse`) and freed afterwards.
 func withScratch<R>(
     _ count: Int, _ body: (UnsafeMutableRawBufferPointer) throws(KernelCipherError) -> R

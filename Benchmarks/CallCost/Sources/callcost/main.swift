@@ -1,0 +1,70 @@
+// `callcost MODE N`: N calls of one synchronous form on the software engine, 16-byte messages, from another module
+// (so the generic forms are measured as clients see them). MODE is ALG-FORM with ALG one of cbc gcm chacha sha hmac
+// and FORM one of: raw (buffer pointers into caller memory: the zero-cost form), array ([UInt8] in, a new [UInt8]
+// out), data (Data in, a new [UInt8] out); cbc-into (pointers, the IV as [UInt8]: the generic `iv:` of the `into:`
+// form); alloc (one 16-byte [UInt8] allocation alone: what an allocating form adds to a pointer caller's cost).
+import KernelCipher
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+enum Family {
+    case cipher(CipherTransform), aead(AEADTransform), hash(HashTransform)
+
+    init(_ name: String) throws {
+        let key = [UInt8](repeating: 7, count: 32)
+        switch name {
+        case "cbc": self = .cipher(try CipherTransform("cbc(aes)", engine: .software)); if case .cipher(let t) = self { try t.setKey(key[..<16]) }
+        case "gcm": self = .aead(try AEADTransform("gcm(aes)", engine: .software)); if case .aead(let t) = self { try t.setKey(key[..<16]) }
+        case "chacha":
+            self = .aead(try AEADTransform("rfc7539(chacha20,poly1305)", engine: .software))
+            if case .aead(let t) = self { try t.setKey(key) }
+        case "sha": self = .hash(try HashTransform("sha256", engine: .software))
+        case "hmac": self = .hash(try HashTransform("hmac(sha256)", engine: .software)); if case .hash(let t) = self { try t.setKey(key) }
+        default: fatalError("unknown algorithm \(name)")
+        }
+    }
+}
+
+@inline(never)
+func run(_ mode: String, _ n: Int) throws -> Int {
+    let input = [UInt8](repeating: 3, count: 16), data = Data(input)
+    let iv = [UInt8](repeating: 1, count: 16), nonce = [UInt8](repeating: 1, count: 12)
+    var out = [UInt8](repeating: 0, count: 64)
+    var sink = 0
+    if mode == "alloc" {
+        for k in 0..<n { sink &+= [UInt8](unsafeUninitializedCapacity: 16) { b, c in b[0] = UInt8(truncatingIfNeeded: k); c = 16 }[0] == 0 ? 1 : 0 }
+        return sink
+    }
+    let parts = mode.split(separator: "-").map(String.init)
+    let family = try Family(parts[0])
+    try input.withUnsafeBytes { i in try out.withUnsafeMutableBytes { o in
+        switch (family, parts[1]) {
+        case (.cipher(let t), "raw"):
+            let o = UnsafeMutableRawBufferPointer(rebasing: o[..<16])
+            try iv.withUnsafeBytes { v in for _ in 0..<n { _ = try t.encrypt(i, into: o, iv: v) } }
+        case (.cipher(let t), "into"):
+            let o = UnsafeMutableRawBufferPointer(rebasing: o[..<16])
+            for _ in 0..<n { _ = try t.encrypt(i, into: o, iv: iv) }
+        case (.cipher(let t), "array"): for _ in 0..<n { sink &+= try t.encrypt(input, iv: iv).count }
+        case (.cipher(let t), "data"): for _ in 0..<n { sink &+= try t.encrypt(data, iv: iv).count }
+        case (.aead(let t), "raw"):
+            try nonce.withUnsafeBytes { v in for _ in 0..<n { _ = try t.encrypt(i, into: o, iv: v) } }
+        case (.aead(let t), "array"): for _ in 0..<n { sink &+= try t.encrypt(input, iv: nonce).count }
+        case (.aead(let t), "data"): for _ in 0..<n { sink &+= try t.encrypt(data, iv: nonce).count }
+        case (.hash(let t), "raw"):
+            let o = UnsafeMutableRawBufferPointer(rebasing: o[..<32])
+            for _ in 0..<n { _ = try t.digest(i, into: o) }
+        case (.hash(let t), "array"): for _ in 0..<n { sink &+= try t.digest(input).count }
+        case (.hash(let t), "data"): for _ in 0..<n { sink &+= try t.digest(data).count }
+        default: fatalError("unknown form in \(mode)")
+        }
+    } }
+    return sink
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 3, let n = Int(arguments[2]) else { fatalError("usage: callcost MODE N") }
+if try run(arguments[1], n) == -1 { print("unreachable") }
