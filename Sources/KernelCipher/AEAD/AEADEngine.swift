@@ -15,10 +15,17 @@ protocol AEADEngine: Engine {
     var maximumRequest: (limit: Int, reason: String)? { get }
     /// Largest `async` input that runs inline unless `Options.asyncInlineLimit` says otherwise.
     var defaultAsyncInlineLimit: Int { get }
+    /// The dispatcher for callback and large async requests (the engine picks the completion mode).
+    func makeDispatcher(slots: AEADSlotPool, options: TransformOptions) -> AEADDispatcher
 }
 
 extension AEADEngine {
     var driver: String { properties.driver }
+
+    /// Worker threads on the transform's slot pool (the software engine's only mode).
+    func makeDispatcher(slots: AEADSlotPool, options: TransformOptions) -> AEADDispatcher {
+        .workers(slots: slots, options: options, run: AEADWork.run(on:_:))
+    }
 }
 
 /// One unit of AEAD capacity (an AF_ALG op socket, an EVP context pair), used by one thread at a time.

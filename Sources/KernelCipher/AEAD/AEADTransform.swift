@@ -39,7 +39,6 @@ public final class AEADTransform: Sendable {
         options: Options = Options()
     ) throws(KernelCipherError) {
         let options = try options.validated()
-        _ = try options.threadsOnly("AEAD")
         let (aeadEngine, selection) = try EngineSelector.choose(
             algorithm, preference: engine,
             kernel: { () throws(KernelCipherError) -> any AEADEngine in
@@ -48,6 +47,10 @@ public final class AEADTransform: Sendable {
             software: { () throws(KernelCipherError) -> any AEADEngine in
                 try SoftwareAEADEngine(algorithm: algorithm, tagSize: tagSize)
             })
+        do throws(KernelCipherError) { try options.checkCompletion(for: algorithm, on: selection) } catch {
+            aeadEngine.release()
+            throw error
+        }
         self.aeadEngine = aeadEngine
         self.facts = aeadEngine.properties
         self.requestLimit = aeadEngine.maximumRequest?.limit ?? Int.max
@@ -56,7 +59,7 @@ public final class AEADTransform: Sendable {
             algorithm: algorithm, selection: selection, engine: aeadEngine, needsKey: true, options: options,
             defaultAsyncInlineLimit: aeadEngine.defaultAsyncInlineLimit,
             makeSlot: { () throws(KernelCipherError) in try aeadEngine.makeSlot() },
-            dispatcher: { slots in .workers(slots: slots, options: options, run: AEADWork.run(on:_:)) })
+            dispatcher: { slots in aeadEngine.makeDispatcher(slots: slots, options: options) })
     }
 
     deinit { release() }
@@ -74,7 +77,8 @@ public final class AEADTransform: Sendable {
 
     /// The engine serving this transform.
     public var engine: EngineKind { selection.engine }
-    /// How callback and large async requests complete (AEAD requests use worker threads: `.threads`).
+    /// How callback and large async requests complete: `.aio` (kernel engine, where the kernel has socket AIO, or
+    /// when asked for) or `.threads`.
     public var completionMode: CompletionMode { core.requests.mode }
     /// Bytes of IV per request (`crypto_aead_ivsize`).
     public var ivSize: Int { facts.ivSize }

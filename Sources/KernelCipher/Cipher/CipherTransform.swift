@@ -51,10 +51,9 @@ public final class CipherTransform: Sendable {
             software: { () throws(KernelCipherError) -> any CipherEngine in
                 try SoftwareCipherEngine(algorithm: algorithm)
             })
-        if options.completionMode == .aio && selection.engine == .software {
+        do throws(KernelCipherError) { try options.checkCompletion(for: algorithm, on: selection) } catch {
             cipherEngine.release()
-            throw .unsupportedOption(
-                "completionMode .aio needs the kernel engine; \(algorithm) runs on the software engine (\(selection.reason))")
+            throw error
         }
         self.cipherEngine = cipherEngine
         let facts = cipherEngine.properties

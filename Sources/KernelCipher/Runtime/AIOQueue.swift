@@ -159,15 +159,20 @@ final class AIOQueue<Driver: AIORequestDriver>: RequestQueue, @unchecked Sendabl
         }
         var result = result
         while true {
-            guard case .read(let target) = aioSlot.request.advance(job.work, on: slot, after: result) else {
-                return false
+            // One buffer (IOCB_CMD_PREAD: aio_buf, aio_nbytes) or a vector (IOCB_CMD_PREADV: the iovec array, its count).
+            let opcode: Int, address: UnsafeMutableRawPointer?, count: Int
+            switch aioSlot.request.advance(job.work, on: slot, after: result) {
+            case .finished: return false
+            case .read(let target): (opcode, address, count) = (IOCB_CMD_PREAD, target.baseAddress, target.count)
+            case .readVector(let parts):
+                (opcode, address, count) = (IOCB_CMD_PREADV, UnsafeMutableRawPointer(parts.baseAddress), parts.count)
             }
             aioSlot.block = iocb()
             aioSlot.block.aio_data = UInt64(UInt(bitPattern: Unmanaged.passUnretained(aioSlot).toOpaque()))
-            aioSlot.block.aio_lio_opcode = UInt16(IOCB_CMD_PREAD)
+            aioSlot.block.aio_lio_opcode = UInt16(opcode)
             aioSlot.block.aio_fildes = UInt32(slot.descriptor)
-            aioSlot.block.aio_buf = UInt64(UInt(bitPattern: target.baseAddress))
-            aioSlot.block.aio_nbytes = UInt64(target.count)
+            aioSlot.block.aio_buf = UInt64(UInt(bitPattern: address))
+            aioSlot.block.aio_nbytes = UInt64(count)
             aioSlot.block.aio_flags = UInt32(IOCB_FLAG_RESFD)
             aioSlot.block.aio_resfd = UInt32(eventFD)
             let submitted = withUnsafeMutablePointer(to: &aioSlot.block) { block -> Int in
@@ -176,8 +181,16 @@ final class AIOQueue<Driver: AIORequestDriver>: RequestQueue, @unchecked Sendabl
             }
             if submitted == 1 { return true }
             // io_submit refused (e.g. a kernel without socket AIO; nothing was queued): read synchronously instead.
-            do throws(Errno) { result = try slot.receive(into: target) } catch {
-                result = -Int(error.rawValue)
+            if opcode == IOCB_CMD_PREADV {
+                let descriptor = slot.descriptor
+                let parts = address?.assumingMemoryBound(to: iovec.self)
+                switch valueOrErrno(retryOnInterrupt: true, { readv(descriptor, parts, Int32(count)) }) {
+                case .success(let n): result = n
+                case .failure(let error): result = -Int(error.rawValue)
+                }
+            } else {
+                do throws(Errno) { result = try slot.receive(into: UnsafeMutableRawBufferPointer(start: address, count: count)) }
+                catch { result = -Int(error.rawValue) }
             }
         }
     }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// An op socket as the AIO queue holds it: the AF_ALG op socket (`accept(2)` on a keyed transform socket) of one
 /// family's slot. The queue queues reads on `descriptor` and closes a failed one by dropping the slot.
 protocol AFALGOpSlot: AnyObject {
@@ -12,6 +18,9 @@ enum AIOStep {
     /// Queue a read into this buffer (`io_submit` IOCB_CMD_PREAD, or a blocking read where that is refused); its
     /// result comes back to `AIORequestDriver.advance(_:on:after:)`.
     case read(UnsafeMutableRawBufferPointer)
+    /// Queue one read scattered over these buffers (IOCB_CMD_PREADV, or a blocking `readv`); the `iovec`s must stay
+    /// valid until the result comes back (the driver or its slot owns them).
+    case readVector(UnsafeMutableBufferPointer<iovec>)
     /// The request's kernel work is over (successfully or not): the queue calls `finish`.
     case finished
 }

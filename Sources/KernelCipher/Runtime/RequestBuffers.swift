@@ -28,6 +28,14 @@ enum RequestBuffers: @unchecked Sendable {
 }
 
 extension RequestBuffers {
+    /// Runs `body` over the request's input bytes (owned or the caller's).
+    func withInput<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        switch self {
+        case .bytes(let data): return data.withUnsafeBytes(body)
+        case .caller(let input, _): return body(input)
+        }
+    }
+
     /// Runs one request over these buffers, the rule of every family: owned input gets a new output array of
     /// `outputCount` bytes, caller memory is written in place (its first `outputCount` bytes; the result is then
     /// empty). With `zeroOnFailure`, caller output is zeroed when `body` throws, so no partial or unauthenticated

@@ -37,6 +37,13 @@ public struct TransformOptions: Sendable, Hashable {
         return self
     }
 
+    /// Refuses `.aio` on the software engine (AIO is the kernel's: `io_submit` reads of op sockets).
+    func checkCompletion(for algorithm: String, on selection: EngineSelection) throws(KernelCipherError) {
+        guard completionMode == .aio, selection.engine == .software else { return }
+        throw .unsupportedOption(
+            "completionMode .aio needs the kernel engine; \(algorithm) runs on the software engine (\(selection.reason))")
+    }
+
     /// The completion mode for a family whose requests complete on worker threads only: `.automatic` and
     /// `.threads` give `.threads`; `.aio` is refused, naming the family.
     func threadsOnly(_ family: String) throws(KernelCipherError) -> CompletionMode {

@@ -64,10 +64,25 @@ final class KernelAEADEngine: AEADEngine {
     /// `ALG_SET_KEY_BY_KEY_SERIAL`: the key never enters this process.
     func setKey(_ key: KernelKey) throws(KernelCipherError) { try handle.setKey(key, keySizes: properties.keySizes ?? []) }
 
-    func makeSlot() throws(KernelCipherError) -> any AEADSlot {
+    func makeSlot() throws(KernelCipherError) -> any AEADSlot { try makeKernelSlot() }
+
+    /// A new op socket of this transform (`accept(2)`).
+    func makeKernelSlot() throws(KernelCipherError) -> KernelAEADSlot {
         try handle.accept { op, lease in
             KernelAEADSlot(socket: op, lease: lease, ivSize: properties.ivSize, tagSize: properties.tagSize,
                            ivInAssociatedData: properties.layout?.ivInAssociatedData ?? false)
+        }
+    }
+
+    /// The completion mode the options ask for (`.automatic`: `AIOProbe.automaticMode`, as for skcipher): with
+    /// `.aio`, an AIO queue on op sockets of this engine (`KernelAEADAIODriver`); otherwise worker threads.
+    func makeDispatcher(slots: AEADSlotPool, options: TransformOptions) -> AEADDispatcher {
+        let mode = options.completionMode == .automatic ? AIOProbe.automaticMode : options.completionMode
+        guard mode == .aio else { return .workers(slots: slots, options: options, run: AEADWork.run(on:_:)) }
+        return AEADDispatcher(mode: .aio) { [self] () throws(KernelCipherError) in
+            try AIOQueue(
+                maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit, driver: KernelAEADAIODriver()
+            ) { () throws(KernelCipherError) in try self.makeKernelSlot() }
         }
     }
 
@@ -75,9 +90,9 @@ final class KernelAEADEngine: AEADEngine {
 }
 
 /// One AF_ALG aead op socket. A request is one `sendmsg` of AAD ‖ input with `ALG_SET_OP`, `ALG_SET_IV` and
-/// `ALG_SET_AEAD_ASSOCLEN`, and one `read` of AAD ‖ output (algif_aead copies the AAD through). Both go through a
-/// per-slot scratch buffer (the kernel has copied the sent bytes before the read reuses it), cleansed after each
-/// request.
+/// `ALG_SET_AEAD_ASSOCLEN`, and one `readv` of AAD ‖ output (algif_aead copies the AAD through): the associated data
+/// goes through a per-slot scratch buffer (cleansed after each request), the payload straight from and into the
+/// caller's memory. The two halves are separate so the AIO driver (`KernelAEADAIODriver`) can queue the read.
 final class KernelAEADSlot: AEADSlot {
     let socket: AFALGSocket
     private let control: AFALGControl
@@ -85,6 +100,10 @@ final class KernelAEADSlot: AEADSlot {
     private let tagSize: Int
     private let ivInAssociatedData: Bool
     private var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    /// Associated-data bytes of the request in flight, in scratch until `wipe`.
+    private var pending = 0
+    /// The read's two iovecs (echoed associated data, output), in memory that outlives a queued AIO read.
+    private let readParts = UnsafeMutableBufferPointer<iovec>.allocate(capacity: 2)
     /// Keeps the op socket counted as open on its transform until the slot goes.
     private let lease: OpSocketLease?
 
@@ -95,23 +114,35 @@ final class KernelAEADSlot: AEADSlot {
         self.tagSize = tagSize
         self.ivInAssociatedData = ivInAssociatedData
         control = AFALGControl([.operation, .iv(size: ivSize), .associatedDataLength])
+        readParts.initialize(repeating: iovec())
     }
 
     deinit {
         cleanse(scratch)
         scratch.deallocate()
+        readParts.deallocate()
     }
 
-    /// One request: `sendmsg` gathers associated data (and, for the ESP forms, the IV) from the slot's scratch and
-    /// the input from the caller's memory; `readv` scatters the result: the echoed associated data into scratch,
-    /// ciphertext ‖ tag or plaintext straight into `output` (no copy of the payload either way).
+    /// One request on the calling thread: `send`, a blocking `readv`, `check`.
     func run(
         _ operation: CipherOperation, iv: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
         input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer
     ) throws(KernelCipherError) {
+        defer { wipe() }
+        let expected = try send(operation, iv: iv, associatedData: associatedData, input: input, outputCount: output.count)
+        let got: Int
+        do throws(Errno) { got = try socket.receive(into: readVector(output)) } catch { got = -Int(error.rawValue) }
+        try check(read: got, expected: expected, output: output)
+    }
+
+    /// Sends one request: `sendmsg` gathers the associated data (and, for the ESP forms, the IV) from scratch and the
+    /// input from the caller's memory. Returns the bytes the read must return (associated data + output).
+    func send(
+        _ operation: CipherOperation, iv: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
+        input: UnsafeRawBufferPointer, outputCount: Int
+    ) throws(KernelCipherError) -> Int {
         let assoc = associatedData.count + (ivInAssociatedData ? iv.count : 0)
         let sent = assoc + input.count
-        let received = assoc + output.count
         // Scratch holds the associated data both ways; at least 1 byte: never a zero-length read (the kernel returns
         // 0 at once without running the request, which would leave it queued: an empty decrypt unverified, the next
         // sendmsg EINVAL).
@@ -121,7 +152,7 @@ final class KernelAEADSlot: AEADSlot {
             scratch = .allocate(byteCount: max(assoc, 64), alignment: 16)
         }
         let base = scratch.baseAddress!
-        defer { if assoc > 0 { cleanse(UnsafeMutableRawBufferPointer(start: base, count: assoc)) } }
+        pending = assoc
         if associatedData.count > 0 { base.copyMemory(from: associatedData.baseAddress!, byteCount: associatedData.count) }
         if ivInAssociatedData { (base + associatedData.count).copyMemory(from: iv.baseAddress!, byteCount: iv.count) }
         control.set(encrypting: operation == .encrypt, iv: iv)
@@ -138,41 +169,55 @@ final class KernelAEADSlot: AEADSlot {
                             iov_len: input.count - second)
             do throws(Errno) {
                 done += try withUnsafeMutableBytes(of: &parts) { raw throws(Errno) in
-                    try socket.send(Self.nonEmpty(raw), control: controlBytes, more: false)
+                    try socket.send(Self.nonEmpty(raw.bindMemory(to: iovec.self)), control: controlBytes, more: false)
                 }
             } catch {
                 throw map(error, "sendmsg")
             }
             controlBytes = nil
         } while done < sent
-        let got: Int
-        parts.0 = iovec(iov_base: base, iov_len: received == 0 ? 1 : assoc)
-        parts.1 = iovec(iov_base: output.baseAddress, iov_len: output.count)
-        do throws(Errno) {
-            got = try withUnsafeMutableBytes(of: &parts) { raw throws(Errno) in
-                try socket.receive(into: Self.nonEmpty(raw))
-            }
-        } catch {
-            if error == Errno(rawValue: EBADMSG) {
-                cleanse(output)
-                throw .authenticationFailed
-            }
-            throw map(error, "read")
-        }
-        guard got == received else {
-            cleanse(output)
-            throw .kernel(operation: "read (\(got) of \(received) bytes)", errno: .invalidArgument)
-        }
+        return assoc + outputCount
     }
 
-    /// The two iovecs `parts` holds, without a leading empty one (no associated data): the kernel then maps one
-    /// buffer, as for a plain read (about 55 guest instructions per message fewer on 6.1).
-    private static func nonEmpty(_ raw: UnsafeMutableRawBufferPointer) -> UnsafeMutableBufferPointer<iovec> {
-        let parts = raw.bindMemory(to: iovec.self)
-        return parts[0].iov_len == 0 ? UnsafeMutableBufferPointer(rebasing: parts[1...]) : parts
+    /// Where the read goes: the echoed associated data into scratch (1 byte when the whole read is empty), the
+    /// output into `output`. The iovecs live in the slot, valid until the next request.
+    func readVector(_ output: UnsafeMutableRawBufferPointer) -> UnsafeMutableBufferPointer<iovec> {
+        readParts[0] = iovec(iov_base: scratch.baseAddress, iov_len: pending + output.count == 0 ? 1 : pending)
+        readParts[1] = iovec(iov_base: output.baseAddress, iov_len: output.count)
+        return Self.nonEmpty(readParts)
+    }
+
+    /// The read's outcome (bytes, or −errno): EBADMSG is `.authenticationFailed`; a failure or a short read zeroes
+    /// `output`.
+    func check(read got: Int, expected: Int, output: UnsafeMutableRawBufferPointer) throws(KernelCipherError) {
+        if got == expected { return }
+        cleanse(output)
+        if got == -Int(EBADMSG) { throw .authenticationFailed }
+        if got < 0 { throw map(Errno(rawValue: CInt(-got)), "read") }
+        throw .kernel(operation: "read (\(got) of \(expected) bytes)", errno: .invalidArgument)
+    }
+
+    /// Cleanses the request's associated data from scratch.
+    func wipe() {
+        if pending > 0, let base = scratch.baseAddress { cleanse(UnsafeMutableRawBufferPointer(start: base, count: pending)) }
+        pending = 0
+    }
+
+    /// The two iovecs without a leading empty one (no associated data): the kernel then maps one buffer, as for a
+    /// plain read (about 55 guest instructions per message fewer on 6.1).
+    private static func nonEmpty(_ parts: UnsafeMutableBufferPointer<iovec>) -> UnsafeMutableBufferPointer<iovec> {
+        parts[0].iov_len == 0 ? UnsafeMutableBufferPointer(rebasing: parts[1...]) : parts
     }
 
     private func map(_ errno: Errno, _ operation: String) -> KernelCipherError {
         .opSocket(operation, errno)
     }
+}
+
+extension KernelAEADSlot: AFALGOpSlot {
+    /// The op socket's descriptor (`AFALGSocket.descriptor`).
+    var descriptor: CInt { socket.descriptor }
+
+    /// `read(fd, buffer, count)` on the op socket (`AFALGSocket.receive`).
+    func receive(into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int { try socket.receive(into: buffer) }
 }

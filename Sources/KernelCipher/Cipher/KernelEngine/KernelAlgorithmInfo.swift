@@ -10,12 +10,6 @@ struct KernelAlgorithmInfo: Sendable {
     var priority = 0, blockSize = 1, ivSize = 0, minKey = 0, maxKey = 0
     var isInternal = false
 
-    /// The skcipher entry the kernel selects for `algorithm` (its driver, else the highest-priority selectable
-    /// entry of that name), read after `bind`, which instantiates the template and lists it in /proc/crypto.
-    static func lookup(_ algorithm: String) -> KernelAlgorithmInfo? {
-        (try? ProcCrypto.read())?.boundEntry(algorithm, type: .skcipher).flatMap(KernelAlgorithmInfo.init)
-    }
-
     /// The kernel engine's rules for this entry (key sizes within min…max, block rule, round chaining), from
     /// the algorithm catalog.
     var rules: AlgorithmCatalog.KernelRules {

@@ -70,7 +70,7 @@ struct KernelCipherAIODriver: AIORequestDriver {
         let total = total
         var control = control
         defer { self.control = control }
-        return withInput(work.buffers) { input -> KernelCipherError? in
+        return work.buffers.withInput { input -> KernelCipherError? in
             var sent = start
             repeat {
                 let part = UnsafeRawBufferPointer(rebasing: input[sent..<end])
@@ -82,13 +82,6 @@ struct KernelCipherAIODriver: AIORequestDriver {
                 control = false
             } while sent < end
             return nil
-        }
-    }
-
-    private func withInput<R>(_ work: RequestBuffers, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        switch work {
-        case .bytes(let data): return data.withUnsafeBytes(body)
-        case .caller(let input, _): return body(input)
         }
     }
 }

@@ -40,10 +40,10 @@ public enum AIOProbe {
             AIOProbeResult(algorithm: algorithm, accepted: false, attempts: 0, completedLater: 0, detail: detail)
         }
         guard AFALGAvailability.current.isAvailable else { return refused(AFALGAvailability.current.description) }
-        let info = KernelAlgorithmInfo.lookup(algorithm)
+        let info = (try? ProcCrypto.read())?.boundEntry(algorithm, type: .skcipher)
         let tfm: AFALGTransformSocket
         do { tfm = try AFALGTransformSocket(type: .skcipher, name: algorithm) } catch { return refused("bind: \(error)") }
-        let key = [UInt8](repeating: 0, count: info?.minKey ?? 16)
+        let key = [UInt8](repeating: 0, count: info?.minKeySize ?? 16)
         if case .failure(let errno) = key.withUnsafeBytes({ tfm.setKey($0) }) { return refused("setkey: \(errno)") }
         let op: AFALGSocket
         switch tfm.accept() {
