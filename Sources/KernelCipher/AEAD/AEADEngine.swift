@@ -40,6 +40,7 @@ protocol AEADSlot: AnyObject {
 }
 
 /// The AEAD family's request payload for the runtime's `Job`.
+@usableFromInline
 struct AEADWork: Sendable {
     let operation: CipherOperation
     let iv: [UInt8]
@@ -53,6 +54,7 @@ struct AEADWork: Sendable {
 /// `ContiguousBytes & Sendable` spelled once.
 typealias ContiguousBytesSendable = ContiguousBytes & Sendable
 
+@usableFromInline
 typealias AEADJob = Job<AEADWork, [UInt8]>
 typealias AEADSlotPool = SlotPool<any AEADSlot>
 typealias AEADDispatcher = RequestDispatcher<AEADWork, [UInt8]>

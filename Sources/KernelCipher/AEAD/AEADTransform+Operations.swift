@@ -101,7 +101,14 @@ extension AEADTransform {
             })
     }
 
+    /// Queues a callback request's job (`TransformCore.submit`).
+    @usableFromInline
+    func submit(_ job: AEADJob, flags: RequestFlags) throws(KernelCipherError) -> RequestStatus {
+        try core.submit(job, flags: flags)
+    }
+
     /// A validated request for the request queue.
+    @usableFromInline
     func makeWork(
         _ operation: CipherOperation, buffers: RequestBuffers, iv: [UInt8], associatedData: [UInt8]
     ) throws(KernelCipherError) -> AEADWork {
@@ -130,7 +137,7 @@ public struct AEADRequest<Context: Sendable>: Sendable {
     /// The transform this request runs on (`crypto_aead_reqtfm`).
     public let transform: AEADTransform
     /// Plaintext (encrypt) or ciphertext ‖ tag (decrypt) (`aead_request_set_crypt`'s src), and where the output goes.
-    let input: RequestBuffers
+    @usableFromInline let input: RequestBuffers
     /// The IV (`aead_request_set_crypt`'s iv); its length must equal `transform.ivSize`.
     public var iv: [UInt8]
     /// Associated data, authenticated but not encrypted (`aead_request_set_ad`).
@@ -144,6 +151,7 @@ public struct AEADRequest<Context: Sendable>: Sendable {
 
     /// A request whose output the transform allocates (`aead_request_alloc` + `_set_crypt` + `_set_ad` +
     /// `_set_callback`).
+    @inlinable
     public init(
         transform: AEADTransform, input: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
         associatedData: some ContiguousBytes = [UInt8](), context: Context, flags: RequestFlags = [.mayBacklog],
@@ -162,6 +170,7 @@ public struct AEADRequest<Context: Sendable>: Sendable {
     /// or the verified plaintext) at the start of `output` without copying either; both must stay valid until the
     /// completion runs, which then gets an empty array. `output` must not overlap `input`; too small a buffer throws
     /// `.outputTooSmall` at submission. A decryption that fails leaves the output bytes zeroed.
+    @inlinable
     public init(
         transform: AEADTransform, input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
         iv: some ContiguousBytes, associatedData: some ContiguousBytes = [UInt8](), context: Context,
@@ -178,19 +187,22 @@ public struct AEADRequest<Context: Sendable>: Sendable {
 
     /// Submits for encryption (`crypto_aead_encrypt`); returns once queued, `.backlogged` past the backlog limit.
     /// Without `.mayBacklog` it throws `.busy` when every slot is taken.
-    @discardableResult
+    @discardableResult @inlinable
     public func encrypt() throws(KernelCipherError) -> RequestStatus { try submit(.encrypt) }
 
     /// Submits for decryption (`crypto_aead_decrypt`); a tag mismatch completes with `.authenticationFailed`.
-    @discardableResult
+    @discardableResult @inlinable
     public func decrypt() throws(KernelCipherError) -> RequestStatus { try submit(.decrypt) }
 
-    private func submit(_ operation: CipherOperation) throws(KernelCipherError) -> RequestStatus {
+    /// `@inlinable`: the job is built where `Context` is concrete (see `RequestJob`).
+    @inlinable
+    func submit(_ operation: CipherOperation) throws(KernelCipherError) -> RequestStatus {
         let work = try transform.makeWork(operation, buffers: input, iv: iv, associatedData: associatedData)
-        return try transform.core.submit(RequestJob(work, request: self), flags: flags)
+        return try transform.submit(RequestJob(work, request: self), flags: flags)
     }
 }
 
 extension AEADRequest: CompletingRequest {
+    @usableFromInline
     func complete(_ result: Result<[UInt8], KernelCipherError>) { completion(self, result) }
 }

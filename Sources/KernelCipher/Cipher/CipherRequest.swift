@@ -40,9 +40,10 @@ public struct CipherRequest<Context: Sendable>: Sendable {
     /// Called exactly once per accepted request (`skcipher_request_set_callback`'s callback).
     public var completion: Completion
 
-    let input: RequestBuffers
+    @usableFromInline let input: RequestBuffers
 
     /// A request whose output the transform allocates (`skcipher_request_alloc` + `_set_crypt` + `_set_callback`).
+    @inlinable
     public init(
         transform: CipherTransform, input: some ContiguousBytes & Sendable, iv: some ContiguousBytes = [UInt8](),
         context: Context, flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
@@ -57,6 +58,7 @@ public struct CipherRequest<Context: Sendable>: Sendable {
 
     /// A request over caller-owned memory: reads `input` and writes `input.count` bytes into `output`
     /// without copying either; both must stay valid until the completion runs. `output` may equal `input`.
+    @inlinable
     public init(
         transform: CipherTransform, input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
         iv: some ContiguousBytes = [UInt8](), context: Context, flags: RequestFlags = [.mayBacklog],
@@ -73,22 +75,24 @@ public struct CipherRequest<Context: Sendable>: Sendable {
     /// Submits the request for encryption (`crypto_skcipher_encrypt`); returns once queued (see the type's
     /// documentation for where the work runs), with `.backlogged` when it was accepted past the backlog limit
     /// (see `RequestFlags.mayBacklog`). Without `.mayBacklog` it throws `.busy` when every op slot is taken.
-    @discardableResult
+    @discardableResult @inlinable
     public func encrypt() throws(KernelCipherError) -> RequestStatus { try submit(.encrypt) }
 
     /// Submits the request for decryption (`crypto_skcipher_decrypt`); returns as `encrypt()` does.
-    @discardableResult
+    @discardableResult @inlinable
     public func decrypt() throws(KernelCipherError) -> RequestStatus { try submit(.decrypt) }
 
-    /// Validates the request and queues it on its transform, its completion bound to this request.
-    private func submit(_ operation: CipherOperation) throws(KernelCipherError) -> RequestStatus {
-        try transform.validate(ivCount: iv.count, inputCount: input.count, outputCount: input.outputCount)
-        let work = CipherWork(operation: operation, iv: iv, buffers: input)
-        return try transform.core.submit(RequestJob(work, request: self), flags: flags)
+    /// Validates the request and queues it on its transform, its completion bound to this request. `@inlinable`:
+    /// the job is built where `Context` is concrete (see `RequestJob`).
+    @inlinable
+    func submit(_ operation: CipherOperation) throws(KernelCipherError) -> RequestStatus {
+        let work = try transform.makeWork(operation, iv: iv, buffers: input)
+        return try transform.submit(RequestJob(work, request: self), flags: flags)
     }
 }
 
 extension CipherRequest: CompletingRequest {
+    @usableFromInline
     func complete(_ result: Result<[UInt8], KernelCipherError>) { completion(self, result) }
 }
 

@@ -144,6 +144,19 @@ public final class CipherTransform: Sendable {
         }
     }
 
+    /// A callback request's validated work.
+    @usableFromInline
+    func makeWork(_ operation: CipherOperation, iv: [UInt8], buffers: RequestBuffers) throws(KernelCipherError) -> CipherWork {
+        try validate(ivCount: iv.count, inputCount: buffers.count, outputCount: buffers.outputCount)
+        return CipherWork(operation: operation, iv: iv, buffers: buffers)
+    }
+
+    /// Queues a callback request's job (`TransformCore.submit`).
+    @usableFromInline
+    func submit(_ job: CipherJob, flags: RequestFlags) throws(KernelCipherError) -> RequestStatus {
+        try core.submit(job, flags: flags)
+    }
+
     /// Runs one request synchronously on an op slot from the pool.
     func run(
         _ operation: CipherOperation, iv: UnsafeRawBufferPointer,

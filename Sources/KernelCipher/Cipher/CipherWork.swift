@@ -5,6 +5,7 @@ import Foundation
 #endif
 
 /// The cipher family's request payload for the runtime's `Job`: operation, IV and buffers.
+@usableFromInline
 struct CipherWork: Sendable {
     /// Encrypt or decrypt.
     let operation: CipherOperation
@@ -15,6 +16,7 @@ struct CipherWork: Sendable {
 }
 
 /// A cipher request in the runtime: its work, and the output bytes (empty when written into caller memory).
+@usableFromInline
 typealias CipherJob = Job<CipherWork, [UInt8]>
 /// The cipher family's slot pool.
 typealias CipherSlotPool = SlotPool<any CipherSlot>

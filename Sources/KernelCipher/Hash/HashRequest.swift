@@ -5,24 +5,45 @@ public import Foundation
 #endif
 
 /// The hash family's request payload for the runtime's `Job`: the input bytes or caller memory.
+@usableFromInline
 struct HashWork: Sendable {
     /// What to digest.
-    let input: HashInput
+    @usableFromInline let input: HashInput
 }
 
 /// A hash request's input: owned bytes, or caller memory valid until the completion runs (with, optionally,
 /// caller memory for the digest: its first `digestSize` bytes).
+@usableFromInline
 enum HashInput: @unchecked Sendable {
     case bytes(any ContiguousBytes & Sendable)
     case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer?)
 }
 
 /// A hash request in the runtime: its work and the digest.
+@usableFromInline
 typealias HashJob = Job<HashWork, [UInt8]>
 /// The hash family's slot pool: streaming states reused one digest at a time.
 typealias HashSlotPool = SlotPool<any HashState>
 /// The hash family's request dispatcher.
 typealias HashDispatcher = RequestDispatcher<HashWork, [UInt8]>
+
+extension HashTransform {
+    /// A callback request's validated work: the transform usable, a caller's digest buffer large enough.
+    @usableFromInline
+    func makeWork(_ input: HashInput) throws(KernelCipherError) -> HashWork {
+        try validate()
+        if case .caller(_, let output?) = input, output.count < digestSize {
+            throw .outputTooSmall(length: output.count, needed: digestSize)
+        }
+        return HashWork(input: input)
+    }
+
+    /// Queues a callback request's job (`TransformCore.submit`).
+    @usableFromInline
+    func submit(_ job: HashJob, flags: RequestFlags) throws(KernelCipherError) -> RequestStatus {
+        try core.submit(job, flags: flags)
+    }
+}
 
 extension HashWork {
     /// Digests this request's input on a pooled state into new bytes of `digestSize`, or into the caller's output
@@ -67,9 +88,10 @@ public struct HashRequest<Context: Sendable>: Sendable {
     /// Called exactly once per accepted request (`ahash_request_set_callback`'s callback).
     public var completion: Completion
 
-    let input: HashInput
+    @usableFromInline let input: HashInput
 
     /// A request over owned bytes (`ahash_request_alloc` + `_set_crypt` + `_set_callback`).
+    @inlinable
     public init(
         transform: HashTransform, input: some ContiguousBytes & Sendable, context: Context,
         flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
@@ -82,6 +104,7 @@ public struct HashRequest<Context: Sendable>: Sendable {
     }
 
     /// A request over caller memory, read without copying; it must stay valid until the completion runs.
+    @inlinable
     public init(
         transform: HashTransform, input: UnsafeRawBufferPointer, context: Context,
         flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
@@ -96,6 +119,7 @@ public struct HashRequest<Context: Sendable>: Sendable {
     /// A request over caller memory that writes the digest into the caller's `output` (at least `digestSize` bytes;
     /// the digest goes at its start) instead of new bytes; the completion then gets an empty array, as the other
     /// families' caller-memory requests do. Both buffers must stay valid until the completion runs.
+    @inlinable
     public init(
         transform: HashTransform, input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer,
         context: Context, flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
@@ -109,13 +133,10 @@ public struct HashRequest<Context: Sendable>: Sendable {
 
     /// Submits the request (`crypto_ahash_digest`); returns once queued, `.backlogged` past the backlog limit.
     /// Without `.mayBacklog` it throws `.busy` when every state is in flight.
-    @discardableResult
+    /// `@inlinable`: the job is built where `Context` is concrete (see `RequestJob`).
+    @discardableResult @inlinable
     public func digest() throws(KernelCipherError) -> RequestStatus {
-        try transform.validate()
-        if case .caller(_, let output?) = input, output.count < transform.digestSize {
-            throw .outputTooSmall(length: output.count, needed: transform.digestSize)
-        }
-        return try transform.core.submit(RequestJob(HashWork(input: input), request: self), flags: flags)
+        try transform.submit(RequestJob(try transform.makeWork(input), request: self), flags: flags)
     }
 
     /// The former name of `digest()`.
@@ -125,5 +146,6 @@ public struct HashRequest<Context: Sendable>: Sendable {
 }
 
 extension HashRequest: CompletingRequest {
+    @usableFromInline
     func complete(_ result: Result<[UInt8], KernelCipherError>) { completion(self, result) }
 }

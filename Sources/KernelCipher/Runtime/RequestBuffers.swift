@@ -1,11 +1,12 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 
 /// What a request reads and where it writes, in every family: owned bytes (output allocated) or caller-owned memory
 /// (valid until the completion runs).
+@usableFromInline
 enum RequestBuffers: @unchecked Sendable {
     case bytes(any ContiguousBytes & Sendable)
     case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer)

@@ -1,14 +1,12 @@
 // `callcost MODE N`: N calls of one synchronous form on the software engine, 16-byte messages, from another module
 // (so the generic forms are measured as clients see them). MODE is ALG-FORM with ALG one of cbc gcm chacha sha hmac
 // and FORM one of: raw (buffer pointers into caller memory: the zero-cost form), array ([UInt8] in, a new [UInt8]
-// out), data (Data in, a new [UInt8] out); cbc-into (pointers, the IV as [UInt8]: the generic `iv:` of the `into:`
+// out), data (Data in, a new [UInt8] out), chain (callback requests one after another, each completion submitting
+// the next: the request path at one in flight, on the worker threads); cbc-into (pointers, the IV as [UInt8]: the generic `iv:` of the `into:`
 // form); alloc (one 16-byte [UInt8] allocation alone: what an allocating form adds to a pointer caller's cost).
 import KernelCipher
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
+import Dispatch
 import Foundation
-#endif
 
 enum Family {
     case cipher(CipherTransform), aead(AEADTransform), hash(HashTransform)
@@ -48,6 +46,15 @@ func run(_ mode: String, _ n: Int) throws -> Int {
         case (.cipher(let t), "into"):
             let o = UnsafeMutableRawBufferPointer(rebasing: o[..<16])
             for _ in 0..<n { _ = try t.encrypt(i, into: o, iv: iv) }
+        case (.cipher(let t), "chain"): try chain(n) { (completion) throws(KernelCipherError) in
+                try CipherRequest(transform: t, input: input, iv: iv, context: 0) { _, _ in completion() }.encrypt()
+            }
+        case (.aead(let t), "chain"): try chain(n) { (completion) throws(KernelCipherError) in
+                try AEADRequest(transform: t, input: input, iv: nonce, context: 0) { _, _ in completion() }.encrypt()
+            }
+        case (.hash(let t), "chain"): try chain(n) { (completion) throws(KernelCipherError) in
+                try HashRequest(transform: t, input: input, context: 0) { _, _ in completion() }.digest()
+            }
         case (.cipher(let t), "array"): for _ in 0..<n { sink &+= try t.encrypt(input, iv: iv).count }
         case (.cipher(let t), "data"): for _ in 0..<n { sink &+= try t.encrypt(data, iv: iv).count }
         case (.aead(let t), "raw"):
@@ -63,6 +70,25 @@ func run(_ mode: String, _ n: Int) throws -> Int {
         }
     } }
     return sink
+}
+
+/// `n` callback requests one after another: each completion submits the next (one in flight, on the worker that
+/// ran the last), the calling thread waits for the last.
+func chain(_ n: Int, _ submit: @escaping @Sendable (@escaping @Sendable () -> Void) throws(KernelCipherError) -> Void) throws {
+    guard n > 0 else { return }
+    final class Countdown: @unchecked Sendable {
+        var remaining: Int  // touched by one request's completion at a time
+        let finished = DispatchSemaphore(value: 0)
+        init(_ n: Int) { remaining = n }
+    }
+    let countdown = Countdown(n)
+    @Sendable func next() {
+        countdown.remaining -= 1
+        if countdown.remaining == 0 { countdown.finished.signal(); return }
+        do { try submit(next) } catch { fatalError("resubmission failed: \(error)") }
+    }
+    try submit(next)
+    countdown.finished.wait()
 }
 
 let arguments = CommandLine.arguments
