@@ -96,7 +96,7 @@ extension AEADTransform {
                 try run(operation, input, iv: iv, associatedData: associatedData)
             },
             work: { () throws(KernelCipherError) -> AEADWork in
-                try makeWork(operation, buffers: .bytes(input), iv: iv.withUnsafeBytes { [UInt8]($0) },
+                try makeWork(operation, buffers: .owned(input), iv: iv.withUnsafeBytes { [UInt8]($0) },
                              associatedData: associatedData.withUnsafeBytes { [UInt8]($0) })
             })
     }
@@ -158,7 +158,7 @@ public struct AEADRequest<Context: Sendable>: Sendable {
         completion: @escaping Completion
     ) {
         self.transform = transform
-        self.input = .bytes(input)
+        self.input = .owned(input)
         self.iv = iv.withUnsafeBytes { [UInt8]($0) }
         self.associatedData = associatedData.withUnsafeBytes { [UInt8]($0) }
         self.context = context

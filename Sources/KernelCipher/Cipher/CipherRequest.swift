@@ -49,7 +49,7 @@ public struct CipherRequest<Context: Sendable>: Sendable {
         context: Context, flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
     ) {
         self.transform = transform
-        self.input = .bytes(input)
+        self.input = .owned(input)
         self.iv = iv.withUnsafeBytes { [UInt8]($0) }
         self.context = context
         self.flags = flags

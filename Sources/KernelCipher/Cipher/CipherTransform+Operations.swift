@@ -104,7 +104,7 @@ extension CipherTransform {
             work: { () throws(KernelCipherError) -> CipherWork in
                 let iv = iv.withUnsafeBytes { [UInt8]($0) }
                 try validate(ivCount: iv.count, inputCount: count, outputCount: count)
-                return CipherWork(operation: operation, iv: iv, buffers: .bytes(input))
+                return CipherWork(operation: operation, iv: iv, buffers: .owned(input))
             })
     }
 }

@@ -8,21 +8,31 @@ public import Foundation
 /// (valid until the completion runs).
 @usableFromInline
 enum RequestBuffers: @unchecked Sendable {
-    case bytes(any ContiguousBytes & Sendable)
+    /// Owned bytes and their count, taken once (`owned(_:)`): reading the count again would copy the existential
+    /// (a retain, a release and witness calls; 9 copies a request cost ≈ 400 instructions, callgrind, cbc 16 B).
+    case bytes(any ContiguousBytes & Sendable, count: Int)
     case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer)
 
+    /// Owned bytes (the transform allocates the output).
+    @inlinable
+    static func owned(_ data: some ContiguousBytes & Sendable) -> RequestBuffers {
+        .bytes(data, count: data.withUnsafeBytes { $0.count })
+    }
+
     /// Input length in bytes.
+    @usableFromInline
     var count: Int {
         switch self {
-        case .bytes(let data): return data.withUnsafeBytes { $0.count }
+        case .bytes(_, let count): return count
         case .caller(let input, _): return input.count
         }
     }
 
     /// Output capacity in bytes (the input length when the transform allocates the output).
+    @usableFromInline
     var outputCount: Int {
         switch self {
-        case .bytes(let data): return data.withUnsafeBytes { $0.count }
+        case .bytes(_, let count): return count
         case .caller(_, let output): return output.count
         }
     }
@@ -32,7 +42,7 @@ extension RequestBuffers {
     /// Runs `body` over the request's input bytes (owned or the caller's).
     func withInput<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         switch self {
-        case .bytes(let data): return data.withUnsafeBytes(body)
+        case .bytes(let data, _): return data.withUnsafeBytes(body)
         case .caller(let input, _): return body(input)
         }
     }
@@ -47,7 +57,7 @@ extension RequestBuffers {
         _ body: (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) throws(KernelCipherError) -> Void
     ) throws(KernelCipherError) -> [UInt8] {
         switch self {
-        case .bytes(let data):
+        case .bytes(let data, _):
             return try data.withUnsafeBytes { input in
                 Result { () throws(KernelCipherError) -> [UInt8] in
                     try makeBytes(count: outputCount) { (output) throws(KernelCipherError) in try body(input, output) }
