@@ -47,10 +47,7 @@ public final class AEADTransform: Sendable {
             software: { () throws(KernelCipherError) -> any AEADEngine in
                 try SoftwareAEADEngine(algorithm: algorithm, tagSize: tagSize)
             })
-        do throws(KernelCipherError) { try options.checkCompletion(for: algorithm, on: selection) } catch {
-            aeadEngine.release()
-            throw error
-        }
+        try options.checkCompletion(for: algorithm, on: selection, releasing: aeadEngine)
         self.aeadEngine = aeadEngine
         self.facts = aeadEngine.properties
         self.requestLimit = aeadEngine.maximumRequest?.limit ?? Int.max

@@ -51,10 +51,7 @@ public final class CipherTransform: Sendable {
             software: { () throws(KernelCipherError) -> any CipherEngine in
                 try SoftwareCipherEngine(algorithm: algorithm)
             })
-        do throws(KernelCipherError) { try options.checkCompletion(for: algorithm, on: selection) } catch {
-            cipherEngine.release()
-            throw error
-        }
+        try options.checkCompletion(for: algorithm, on: selection, releasing: cipherEngine)
         self.cipherEngine = cipherEngine
         let facts = cipherEngine.properties
         self.facts = facts

@@ -37,9 +37,13 @@ public struct TransformOptions: Sendable, Hashable {
         return self
     }
 
-    /// Refuses `.aio` on the software engine (AIO is the kernel's: `io_submit` reads of op sockets).
-    func checkCompletion(for algorithm: String, on selection: EngineSelection) throws(KernelCipherError) {
+    /// Refuses `.aio` on the software engine (AIO is the kernel's: `io_submit` reads of op sockets), releasing the
+    /// engine just selected for the transform that will not be made.
+    func checkCompletion(
+        for algorithm: String, on selection: EngineSelection, releasing engine: some Engine
+    ) throws(KernelCipherError) {
         guard completionMode == .aio, selection.engine == .software else { return }
+        engine.release()
         throw .unsupportedOption(
             "completionMode .aio needs the kernel engine; \(algorithm) runs on the software engine (\(selection.reason))")
     }
