@@ -11,7 +11,9 @@ import Synchronization
 /// every chain has ended, never polling. The first failure, of a submission or a completion, ends every chain and
 /// is what the run throws, as itself.
 final class SpeedRequestChain: Sendable {
-    private let completed = Atomic<Int>(0)
+    /// Messages completed, one counter per chain: a single shared counter was an atomic every completion on every
+    /// worker wrote, beside `stopping` which every completion reads (the benchmark's own cache-line traffic).
+    private let completed: [ChainCount]
     private let stopping = Atomic<Bool>(false)
     /// Chains still running, plus one held while the chains are being started, so that the count reaches zero
     /// exactly once: when every chain has ended after the last one started.
@@ -21,7 +23,13 @@ final class SpeedRequestChain: Sendable {
     private let firstError = LockedValue<KernelCipherError?>(nil)
     private let allEnded = DispatchSemaphore(value: 0)
 
-    private init() {}
+    private init(chains: Int) { completed = (0..<chains).map { _ in ChainCount() } }
+
+    /// One chain's completed messages, alone on its cache line.
+    private final class ChainCount: Sendable {
+        let value = Atomic<Int>(0)
+        private let padding: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
+    }
 
     /// Runs `inflight` chains of `size`-byte messages for `seconds`; the messages completed meanwhile (and while
     /// the last requests drain) over the wall time from the first submission until every chain has ended.
@@ -32,12 +40,14 @@ final class SpeedRequestChain: Sendable {
                                    outputCount: subject.outputCount(size: size))
         defer { buffers.deallocate() }
         let iv = SpeedMeasurement.iv(count: subject.ivSize)
-        let chain = SpeedRequestChain()
-        let completion: @Sendable (S.Link, Result<[UInt8], KernelCipherError>) -> Void = { request, result in
-            chain.finished(request, result)
-        }
+        let chain = SpeedRequestChain(chains: inflight)
         let start = SpeedMeasurement.now()
         for index in 0..<inflight {
+            // A completion per chain: one shared closure's context would be retained by every request on every worker.
+            let count = chain.completed[index]
+            let completion: @Sendable (S.Link, Result<[UInt8], KernelCipherError>) -> Void = { request, result in
+                chain.finished(request, result, count: count)
+            }
             if chain.stopping.load(ordering: .relaxed) { break }
             let pair = index % buffers.count
             chain.live.add(1, ordering: .relaxed)
@@ -51,13 +61,16 @@ final class SpeedRequestChain: Sendable {
         }
         let elapsed = SpeedMeasurement.now() - start
         if let error = chain.firstError.withLock({ $0 }) { throw error }
-        return SpeedSample(messages: chain.completed.load(ordering: .relaxed), seconds: elapsed)
+        let messages = chain.completed.reduce(0) { $0 + $1.value.load(ordering: .relaxed) }
+        return SpeedSample(messages: messages, seconds: elapsed)
     }
 
     /// A request finished: count it and submit it again, or end its chain (time is up, or it failed).
-    private func finished<Link: SpeedLink>(_ request: Link, _ result: Result<[UInt8], KernelCipherError>) {
+    private func finished<Link: SpeedLink>(
+        _ request: Link, _ result: Result<[UInt8], KernelCipherError>, count: ChainCount
+    ) {
         if case .failure(let error) = result { return fail(error) }
-        completed.add(1, ordering: .relaxed)
+        count.value.add(1, ordering: .relaxed)
         if stopping.load(ordering: .relaxed) { return chainEnded() }
         submit(request)
     }

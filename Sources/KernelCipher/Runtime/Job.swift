@@ -57,7 +57,7 @@ class AnyJob: @unchecked Sendable {
 /// `Output` (the cipher family's `Job<CipherWork, [UInt8]>`: operation, IV and buffers → bytes).
 @usableFromInline
 class Job<Work: Sendable, Output: Sendable>: AnyJob, @unchecked Sendable {
-    typealias Completion = @Sendable (Result<Output, KernelCipherError>) -> Void
+    @usableFromInline typealias Completion = @Sendable (Result<Output, KernelCipherError>) -> Void
 
     /// What the request does, read by the thread that runs it.
     let work: Work
@@ -65,6 +65,7 @@ class Job<Work: Sendable, Output: Sendable>: AnyJob, @unchecked Sendable {
     /// thread that wins the transition to `finished`.
     private var completion: Completion?
 
+    @usableFromInline
     init(_ work: Work, completion: Completion?) {
         self.work = work
         self.completion = completion
@@ -114,9 +115,14 @@ protocol CompletingRequest: Sendable {
 /// lookup per request (≈ 670 instructions a request, callgrind, cbc 16 B chain of one).
 @usableFromInline
 final class RequestJob<Work: Sendable, Caller: CompletingRequest>: Job<Work, Caller.Output>, @unchecked Sendable {
-    private let request: Caller
+    @usableFromInline let request: Caller
 
-    @usableFromInline
+    /// `@inlinable`: the caller's module copies the request into the job directly; through the generic init it was
+    /// copied twice (once to pass it, once by its value witness to store it), retaining the transform and the
+    /// completion's context twice per request — objects every request on the transform shares, so with requests
+    /// running on two CPUs each of those atomics was a cache-line transfer (perf: 36 % of a 16-byte request on two
+    /// workers sat in these retains and releases).
+    @inlinable
     init(_ work: Work, request: Caller) {
         self.request = request
         super.init(work, completion: nil)

@@ -51,7 +51,14 @@ final class RequestDispatcher<Work: Sendable, Output: Sendable>: Sendable {
     /// Queues a validated job; `.backlogged` when it was accepted beyond the backlog limit (`mayBacklog` only).
     @discardableResult
     func submit(_ job: Job<Work, Output>, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
-        try queue().submit(job, mayBacklog: mayBacklog)
+        // The created queue is used borrowed: copying the existential out retained and released the queue, an
+        // object every worker resubmitting from a completion shares (two contended atomics per request).
+        if let created = created.load(ordering: .acquiring) {
+            return try created._withUnsafeGuaranteedRef { ref in
+                Result { () throws(KernelCipherError) in try ref.queue.submit(job, mayBacklog: mayBacklog) }
+            }.get()
+        }
+        return try queue().submit(job, mayBacklog: mayBacklog)
     }
 
     /// Closes idle slots held by the queue itself (before a re-key).

@@ -61,7 +61,8 @@ final class SlotPool<Slot>: @unchecked Sendable {
         }
     }
 
-    private func isCurrent(_ pooled: PooledSlot<Slot>) -> Bool { isCurrent(pooled.generation) }
+    /// True while the slot was made under the current key and the pool is not released.
+    func isCurrent(_ pooled: PooledSlot<Slot>) -> Bool { isCurrent(pooled.generation) }
 
     private func isCurrent(_ slotGeneration: Int) -> Bool {
         !released.load(ordering: .sequentiallyConsistent)

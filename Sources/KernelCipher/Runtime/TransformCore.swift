@@ -119,29 +119,43 @@ struct TransformCore<Slot, Work: Sendable, Output: Sendable>: ~Copyable, Sendabl
 
 extension SlotPool {
     /// Runs a started job on a pooled slot and delivers its result, on the calling (worker) thread: the worker
-    /// side of every family, `run` being the family's "one request on one slot".
+    /// side of every family, `run` being the family's "one request on one slot". The worker keeps the slot in
+    /// `held` for its next job (see `WorkerThreads`) unless the slot broke; a slot held from before a re-key or
+    /// release is freed, and a current one taken instead.
     func execute<Work, Output>(
-        _ job: Job<Work, Output>, _ run: (PooledSlot<Slot>, Work) throws(KernelCipherError) -> Output
+        _ job: Job<Work, Output>, held: inout AnyObject?,
+        _ run: (PooledSlot<Slot>, Work) throws(KernelCipherError) -> Output
     ) {
         let result = Result { () throws(KernelCipherError) -> Output in
-            let pooled = try checkout()
-            defer { checkin(pooled) }
+            let pooled: PooledSlot<Slot>
+            if let object = held, isCurrent(unsafeDowncast(object, to: PooledSlot<Slot>.self)) {
+                pooled = unsafeDowncast(object, to: PooledSlot<Slot>.self)
+            } else {
+                held = nil
+                pooled = try checkout()
+                held = pooled
+            }
             return try run(pooled, job.work)
         }
+        if let object = held, unsafeDowncast(object, to: PooledSlot<Slot>.self).isBroken { held = nil }
         job.finish(result)
     }
+
+    /// Takes back the slot a worker held (`WorkerThreads`' `park`).
+    func park(_ held: AnyObject) { checkin(unsafeDowncast(held, to: PooledSlot<Slot>.self)) }
 }
 
 extension RequestDispatcher {
-    /// Worker threads (`.threads`): each job runs on a slot from `slots` through `run` (`SlotPool.execute`).
+    /// Worker threads (`.threads`): each job runs on a slot from `slots` through `run` (`SlotPool.execute`), the
+    /// worker keeping its slot between jobs.
     static func workers<Slot>(
         slots: SlotPool<Slot>, options: TransformOptions,
         run: @escaping @Sendable (PooledSlot<Slot>, Work) throws(KernelCipherError) -> Output
     ) -> RequestDispatcher {
         RequestDispatcher(mode: .threads) {
-            WorkerQueue<Work, Output>(maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit) {
-                slots.execute($0, run)
-            }
+            WorkerQueue<Work, Output>(
+                maxInFlight: options.maxInFlight, backlogLimit: options.backlogLimit,
+                execute: { job, held in slots.execute(job, held: &held, run) }, park: { slots.park($0) })
         }
     }
 }
