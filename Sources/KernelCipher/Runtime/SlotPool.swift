@@ -10,15 +10,19 @@ final class SlotPool<Slot>: @unchecked Sendable {
     private struct State { var idle: [PooledSlot<Slot>] = [] }
     private let makeSlot: @Sendable () throws(KernelCipherError) -> Slot
     private let keepIdle: Int
+    /// Whether a worker thread may keep a slot across requests (`execute(_:held:_:)`).
+    let workersHold: Bool
     private let lock: ConditionLock<State>
     private let hot = Atomic<Unmanaged<PooledSlot<Slot>>?>(nil)
     private let generation = Atomic<Int>(0)
     private let released = Atomic<Bool>(false)
 
-    /// A pool keeping up to `keepIdle` idle slots; `makeSlot` creates one (the engine's, e.g. `accept(2)`).
-    init(keepIdle: Int, makeSlot: @escaping @Sendable () throws(KernelCipherError) -> Slot) {
+    /// A pool keeping up to `keepIdle` idle slots; `makeSlot` creates one (the engine's, e.g. `accept(2)`);
+    /// `workersHold`: worker threads keep a slot while they stay busy instead of returning it after each request.
+    init(keepIdle: Int, workersHold: Bool = false, makeSlot: @escaping @Sendable () throws(KernelCipherError) -> Slot) {
         self.makeSlot = makeSlot
         self.keepIdle = keepIdle
+        self.workersHold = workersHold
         self.lock = ConditionLock(State())
     }
 

@@ -32,7 +32,8 @@ struct TransformCore<Slot, Work: Sendable, Output: Sendable>: ~Copyable, Sendabl
         self.engine = engine
         self.lifecycle = TransformLifecycle(needsKey: needsKey)
         self.asyncInlineLimit = options.asyncInlineLimit ?? defaultAsyncInlineLimit
-        let slots = SlotPool(keepIdle: options.maxInFlight, makeSlot: makeSlot)
+        // Kernel op sockets go back to the pool after every request: ALG_SET_KEY fails with EBUSY while any is open.
+        let slots = SlotPool(keepIdle: options.maxInFlight, workersHold: selection.engine == .software, makeSlot: makeSlot)
         self.slots = slots
         self.requests = dispatcher(slots)
     }
@@ -119,13 +120,22 @@ struct TransformCore<Slot, Work: Sendable, Output: Sendable>: ~Copyable, Sendabl
 
 extension SlotPool {
     /// Runs a started job on a pooled slot and delivers its result, on the calling (worker) thread: the worker
-    /// side of every family, `run` being the family's "one request on one slot". The worker keeps the slot in
-    /// `held` for its next job (see `WorkerThreads`) unless the slot broke; a slot held from before a re-key or
-    /// release is freed, and a current one taken instead.
+    /// side of every family, `run` being the family's "one request on one slot". Where `workersHold`, the worker
+    /// keeps the slot in `held` for its next job (see `WorkerThreads`) unless the slot broke; a slot held from before
+    /// a re-key or release is freed, and a current one taken instead. Otherwise the slot is back in the pool before
+    /// the completion runs, so a completion (or what it signals) can re-key the transform.
     func execute<Work, Output>(
         _ job: Job<Work, Output>, held: inout AnyObject?,
         _ run: (PooledSlot<Slot>, Work) throws(KernelCipherError) -> Output
     ) {
+        guard workersHold else {
+            let result = Result { () throws(KernelCipherError) -> Output in
+                let pooled = try checkout()
+                defer { checkin(pooled) }
+                return try run(pooled, job.work)
+            }
+            return job.finish(result)
+        }
         let result = Result { () throws(KernelCipherError) -> Output in
             let pooled: PooledSlot<Slot>
             if let object = held, isCurrent(unsafeDowncast(object, to: PooledSlot<Slot>.self)) {

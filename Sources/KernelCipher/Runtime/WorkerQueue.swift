@@ -8,9 +8,8 @@ import Synchronization
 /// The thread completion mode: a bounded set of worker threads, each running one request at a time on its
 /// own op slot and calling the completion itself. Requests beyond `maxInFlight` wait in a FIFO backlog
 /// (the kernel's MAY_BACKLOG; past `backlogLimit` they are still accepted and reported `.backlogged`) or,
-/// without `.mayBacklog`, are refused with `.busy`; a request a completion submits may instead wait on that
-/// completion's worker (see `WorkerThreads`). The typed face of `WorkerThreads`, which does the work without
-/// generics.
+/// without `.mayBacklog`, are refused with `.busy`. The typed face of `WorkerThreads`, which does the work
+/// without generics.
 final class WorkerQueue<Work: Sendable, Output: Sendable>: RequestQueue, Sendable {
     private let threads: WorkerThreads
 
@@ -47,25 +46,20 @@ final class WorkerQueue<Work: Sendable, Output: Sendable>: RequestQueue, Sendabl
 
 /// Worker threads over a FIFO of jobs, started on demand up to `maxInFlight`.
 ///
-/// A worker keeps what its jobs need between them (`held`, the transform's op slot) for as long as it stays busy,
-/// and hands it back (`park`) before it goes idle: requests running back to back touch no state another worker
-/// touches. (Taking the slot from the shared pool per request put two contended atomics, and a contended pool
-/// lock for the second worker, into every request: perf, ctr(aes) 4 KiB, 2 in flight on 2 CPUs.)
+/// A worker may keep what its jobs need between them (`held`: the software engine's slot) for as long as it stays
+/// busy, and hands it back (`park`) before it goes idle: requests running back to back touch no pool state another
+/// worker touches. (Taking the slot from the shared pool per request put two contended atomics, and a contended pool
+/// lock for the second worker, into every request: perf, ctr(aes), 2 in flight on 2 CPUs.)
 ///
-/// Requests resubmitted from completions stay on their worker: the first job a completion submits goes to its
-/// worker's own queue (`WorkerContext.local`, no lock) when nothing else waits or every worker is busy, so chains
-/// of requests settle one set per worker and neither migrate between CPUs nor take the shared lock. (With more
-/// chains than workers every request went through the shared queue, two lock acquisitions and a CPU migration
-/// each: cbc(aes) 4 KiB with 8 in flight ran at 1.1–1.2× one caller where 2 in flight ran at 1.6×.) A worker
-/// alternates between its own queue and the shared one while jobs wait there, so neither starves the other.
-///
-/// Hand-offs cost no system call while requests keep coming: a worker that finds no work spins briefly
+/// Hand-offs cost no system call while requests keep coming: a worker that finds the queue empty spins briefly
 /// (`sched_yield`, so it never starves a thread that has work) before it sleeps on the condition variable, and a
-/// submitter signals only when more jobs wait than awake idle workers can take.
+/// submitter signals only when more jobs wait than awake idle workers can take — never when the submitter is a
+/// completion resubmitting on a busy worker. (Before, every submission signalled: perf put 9 % of a 16-byte
+/// callback request in `try_to_wake_up` and the context switches after it.)
 final class WorkerThreads: @unchecked Sendable {
     private struct State {
         var pending = JobFIFO()
-        /// Jobs taken from `pending` by a worker and not finished.
+        /// Jobs taken by a worker and not finished.
         var running = 0
         /// Threads started.
         var spawned = 0
@@ -73,19 +67,15 @@ final class WorkerThreads: @unchecked Sendable {
         var sleeping = 0
         var released = false
         var threads: [pthread_t] = []
-        /// The started workers' contexts, whose own queues count as in flight.
-        var workers: [WorkerContext] = []
     }
 
     /// How many `sched_yield` rounds an idle worker checks for work before it sleeps (≈ 30 µs on an idle core).
     private static let spinRounds = 64
 
     private let lock = ConditionLock(State())
-    /// `pending.count`, published for workers (who read it without the lock).
+    /// `pending.count`, published for spinning workers (who read it without the lock).
     private let waiting = Atomic<Int>(0)
-    /// Workers without work (spinning or asleep), read by completions choosing their worker's own queue.
-    private let idle = Atomic<Int>(0)
-    /// `released`, for the lock-free paths.
+    /// `released`, for the lock-free hand-off path.
     private let isReleased = Atomic<Bool>(false)
     private let maxInFlight: Int
     private let backlogLimit: Int
@@ -110,47 +100,39 @@ final class WorkerThreads: @unchecked Sendable {
     /// (the kernel's MAY_BACKLOG), so a completion that submits the next request cannot fail or block here.
     @discardableResult
     func submit(_ job: AnyJob, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
-        enum Then { case nothing, wake }
+        enum Then { case nothing, wake, spawned }
         let worker = WorkerContext.current
         let isOwnWorker = worker?.owner == ObjectIdentifier(self)
-        // The first job a completion submits takes the place of the one finishing: it stays on this worker, in its
-        // own queue, without the lock — when nothing waits in the shared queue (a chain never overtakes a queued
-        // job), or when no worker is idle (one that is would otherwise take it, in parallel).
-        if let worker, isOwnWorker, worker.mayKeep, !isReleased.load(ordering: .acquiring),
-           worker.local.isEmpty && waiting.load(ordering: .relaxed) == 0 || idle.load(ordering: .relaxed) == 0
+        // A completion resubmitting on its own worker while nothing waits: the worker runs the job next, without the
+        // lock (a chain of requests stays on one thread; taking the queue's lock twice per request made two workers
+        // contend, 37,000 context switches a second at 16 bytes). Only while nothing waits, so it never overtakes
+        // a queued job.
+        if let worker, isOwnWorker, worker.handoff == nil, waiting.load(ordering: .relaxed) == 0,
+           !isReleased.load(ordering: .acquiring)
         {
             guard job.markQueued() else { return .inProgress }
-            worker.keep(job)
+            worker.handoff = job
             return .inProgress
         }
         let (then, status) = try lock.withLock { (s: inout State) throws(KernelCipherError) -> (Then, RequestStatus) in
             if s.released { throw .transformReleased }
-            // Jobs kept on workers are in flight; a worker keeping any is busy with them.
-            // (An index loop: a debug build looked up `IndexingIterator<[WorkerContext]>` by its mangled name, with
-            // allocations, on every pass of a `for … in`.)
-            var kept = 0, keeping = 0, index = 0
-            while index < s.workers.count {
-                let count = s.workers[index].kept.load(ordering: .relaxed)
-                kept += count
-                if count > 0 { keeping += 1 }
-                index += 1
-            }
-            let free = maxInFlight - s.running - s.pending.count - kept
+            let free = maxInFlight - s.running - s.pending.count
             if free <= 0 && !mayBacklog { throw .busy }
-            let beyond = s.pending.count - max(0, maxInFlight - s.running - kept)
+            let beyond = s.pending.count - max(0, maxInFlight - s.running)
             let status: RequestStatus = free <= 0 && beyond >= backlogLimit ? .backlogged : .inProgress
             guard job.markQueued() else { return (.nothing, status) }
             s.pending.append(job)
             waiting.store(s.pending.count, ordering: .relaxed)
-            // Workers neither running, keeping nor asleep are spinning or just started: they take the job themselves.
-            // So does the worker submitting from a completion.
-            let taking = s.spawned - s.running - s.sleeping - keeping + (isOwnWorker ? 1 : 0)
+            // Workers neither running nor asleep are spinning (or just started): they take the job themselves. So
+            // does the worker submitting from a completion (a chained request): it looks for work right after.
+            let taking = s.spawned - s.running - s.sleeping + (isOwnWorker ? 1 : 0)
             if s.pending.count <= taking { return (.nothing, status) }
             if s.sleeping > 0 { return (.wake, status) }
             if s.spawned < maxInFlight {
                 // Started under the lock so release() always sees (and joins) it; it blocks on the lock at first.
                 s.spawned += 1
                 s.threads.append(startThread { [self] in workerLoop() })
+                return (.spawned, status)
             }
             return (.nothing, status)
         }
@@ -163,33 +145,15 @@ final class WorkerThreads: @unchecked Sendable {
     private func workerLoop() {
         let context = WorkerContext(owner: ObjectIdentifier(self))
         pthread_setspecific(currentWorkerThreads, Unmanaged.passUnretained(context).toOpaque())
-        lock.withLock { s in s.workers.append(context) }
         /// What this worker keeps between jobs (a local: `inout` of a class property costs an exclusivity check).
         var held: AnyObject? = nil
         defer {
-            abandonKept(context)
             if let object = held { held = nil; park(object) }
             pthread_setspecific(currentWorkerThreads, nil)
             withExtendedLifetime(context) {}
         }
         var finishedOne = false
-        var ranKept = false
         while true {
-            // Its own queue first, except that after one of those it takes a job from the shared queue if one waits.
-            if !context.local.isEmpty && !(ranKept && waiting.load(ordering: .relaxed) > 0) {
-                if isReleased.load(ordering: .acquiring) { abandonKept(context); continue }
-                if finishedOne {
-                    // The shared job before these is done; the kept ones count themselves (`kept`).
-                    lock.withLock { s in s.running -= 1 }
-                    finishedOne = false
-                }
-                let job = context.local.popFirst()!
-                run(job, on: context, held: &held)
-                context.finishedKept()
-                ranKept = true
-                continue
-            }
-            ranKept = false
             let next = lock.withLock { (s: inout State) -> Next in
                 if finishedOne { s.running -= 1; finishedOne = false }
                 if let job = s.pending.popFirst() {
@@ -201,36 +165,24 @@ final class WorkerThreads: @unchecked Sendable {
             }
             switch next {
             case .run(let job):
-                run(job, on: context, held: &held)
+                if job.start() { execute(job, &held) }
                 finishedOne = true
+                // Jobs its completions handed straight to this worker (`submit`), one after another.
+                while let next = context.handoff {
+                    context.handoff = nil
+                    if isReleased.load(ordering: .acquiring) { next.abandon(.transformReleased); continue }
+                    if next.start() { execute(next, &held) }
+                }
             case .stop:
                 return
             case .idle:
-                if !context.local.isEmpty { continue }
                 if let object = held { held = nil; park(object) }
-                idle.add(1, ordering: .relaxed)
-                defer { idle.subtract(1, ordering: .relaxed) }
                 if spinUntilWork() { continue }
                 let stop = lock.withLock(
                     waitingUntil: { !$0.pending.isEmpty || $0.released }, counting: \.sleeping
                 ) { s in s.pending.isEmpty }
                 if stop { return }
             }
-        }
-    }
-
-    /// Runs one job, letting its completion keep one job on this worker.
-    private func run(_ job: AnyJob, on context: WorkerContext, held: inout AnyObject?) {
-        context.mayKeep = true
-        if job.start() { execute(job, &held) }
-        context.mayKeep = false
-    }
-
-    /// Fails the jobs waiting in a worker's own queue (release).
-    private func abandonKept(_ context: WorkerContext) {
-        while let job = context.local.popFirst() {
-            job.abandon(.transformReleased)
-            context.finishedKept()
         }
     }
 
@@ -244,8 +196,7 @@ final class WorkerThreads: @unchecked Sendable {
     }
 
     /// Stops accepting work, fails every queued job with `.transformReleased`, and joins the workers
-    /// (all but the calling thread, when release is called from a completion); each worker fails the jobs in its
-    /// own queue before it ends.
+    /// (all but the calling thread, when release is called from a completion).
     func release() {
         let (abandoned, threads) = lock.withLock { s -> ([AnyJob], [pthread_t]) in
             s.released = true
@@ -264,27 +215,12 @@ final class WorkerThreads: @unchecked Sendable {
     }
 }
 
-/// A worker thread's own state, found through `currentWorkerThreads`: which `WorkerThreads` it serves and the jobs
-/// its completions kept on it. Touched only by that thread, except `kept`, which submitters read under the lock.
-private final class WorkerContext: @unchecked Sendable {
+/// A worker thread's own state, found through `currentWorkerThreads`: which `WorkerThreads` it serves and the job a
+/// completion handed straight to it. Touched only by that thread.
+private final class WorkerContext {
     let owner: ObjectIdentifier
-    /// Jobs completions on this worker submitted to it, in order.
-    var local = JobFIFO()
-    /// Whether the job running now may still keep one (the first its completion submits).
-    var mayKeep = false
-    /// Jobs in `local` plus the one of them running: in flight, for `.busy` and `.backlogged`.
-    let kept = Atomic<Int>(0)
+    var handoff: AnyJob?
     init(owner: ObjectIdentifier) { self.owner = owner }
-
-    /// Keeps a job on this worker.
-    func keep(_ job: AnyJob) {
-        mayKeep = false
-        local.append(job)
-        kept.store(kept.load(ordering: .relaxed) + 1, ordering: .relaxed)
-    }
-
-    /// One kept job ended.
-    func finishedKept() { kept.store(kept.load(ordering: .relaxed) - 1, ordering: .relaxed) }
 
     /// The calling thread's context, if it is a worker (`pthread_getspecific`).
     static var current: WorkerContext? {

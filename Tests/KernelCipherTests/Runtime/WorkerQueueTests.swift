@@ -71,13 +71,12 @@ import Testing
     }
 }
 
-/// Jobs that completions keep on their own worker (`WorkerContext.local`): counted in flight, never starving the
-/// shared queue, failed on release, and never holding up a job another worker could run.
-@Suite(.timeLimit(.minutes(1))) struct WorkerKeptJobTests {
+/// More chains of requests (each completion submitting the next) than workers: the shared queue is not starved, and
+/// release fails what waits.
+@Suite(.timeLimit(.minutes(1))) struct WorkerChainTests {
     /// More chains than workers, resubmitting from their completions without end, while an outside thread submits
-    /// jobs and waits for each: the outside jobs all complete (a worker alternates between its kept jobs and the
-    /// shared queue), and every chain link completes exactly once.
-    @Test func keptChainsDoNotStarveTheSharedQueue() {
+    /// jobs and waits for each: the outside jobs all complete, and every chain link completes exactly once.
+    @Test func chainsDoNotStarveTheSharedQueue() {
         let chains = 16, outside = 2_000
         let stop = Atomic<Bool>(false), links = Atomic<Int>(0), ended = ConditionLock(0), outsideDone = ConditionLock(0)
         let queue = WorkerQueue<Int, Int>(maxInFlight: 2, backlogLimit: 4) { job in job.finish(.success(job.work)) }
@@ -111,10 +110,10 @@ import Testing
         queue.release()
     }
 
-    /// Release while chains keep jobs on every worker: each accepted job completes exactly once, with its result or
+    /// Release while chains run on every worker: each accepted job completes exactly once, with its result or
     /// `.transformReleased`, by the time release returns.
     @Test(arguments: [1, 2, 3])
-    func releaseFailsKeptJobs(maxInFlight: Int) {
+    func releaseFailsWaitingChainJobs(maxInFlight: Int) {
         let accepted = Atomic<Int>(0), completed = Atomic<Int>(0), released = Atomic<Int>(0)
         let queue = WorkerQueue<Int, Int>(maxInFlight: maxInFlight, backlogLimit: 4) { job in job.finish(.success(1)) }
         let box = WorkerQueueTests.QueueBox(queue)
@@ -140,46 +139,5 @@ import Testing
         queue.release()
         #expect(completed.load(ordering: .relaxed) == accepted.load(ordering: .relaxed))
         #expect(released.load(ordering: .relaxed) >= 1, "jobs waiting at release are failed, not dropped")
-    }
-
-    /// A job a completion kept counts once in flight, and the worker running it counts as busy: with two in flight
-    /// allowed and a kept job blocked, one more job is accepted without `.mayBacklog` and runs on another worker
-    /// meanwhile; one more is refused with `.busy`.
-    @Test func keptJobCountsOnceAndLeavesRoomForAnother() throws {
-        let gate = ConditionLock(false), keptRunning = ConditionLock(false), otherRan = ConditionLock(false)
-        let queue = WorkerQueue<Int, Int>(maxInFlight: 2, backlogLimit: 0) { job in
-            switch job.work {
-            case 1:
-                keptRunning.withLock { $0 = true }
-                keptRunning.broadcast()
-                gate.withLock(waitingUntil: { $0 }) { _ in }
-            case 2:
-                otherRan.withLock { $0 = true }
-                otherRan.broadcast()
-                gate.withLock(waitingUntil: { $0 }) { _ in }
-            default: break
-            }
-            job.finish(.success(job.work))
-        }
-        let box = WorkerQueueTests.QueueBox(queue)
-        let finished = Atomic<Int>(0)
-        try queue.submit(Job(0) { _ in
-            finished.add(1, ordering: .relaxed)
-            #expect(throws: Never.self) {  // kept on this worker: nothing waits
-                try box.queue.submit(Job(1) { _ in finished.add(1, ordering: .relaxed) }, mayBacklog: true)
-            }
-        }, mayBacklog: false)
-        keptRunning.withLock(waitingUntil: { $0 }) { _ in }
-        try queue.submit(Job(2) { _ in finished.add(1, ordering: .relaxed) }, mayBacklog: false)
-        // It runs while the kept job is blocked: the blocked worker does not count as one that will take it.
-        otherRan.withLock(waitingUntil: { $0 }) { _ in }
-        #expect(throws: KernelCipherError.busy) {
-            // The kept job and job 2, both blocked, are in flight.
-            try queue.submit(Job(3, completion: nil), mayBacklog: false)
-        }
-        gate.withLock { $0 = true }
-        gate.broadcast()
-        queue.release()
-        #expect(finished.load(ordering: .relaxed) == 3)
     }
 }
