@@ -138,8 +138,8 @@ extension SlotPool {
         }
         let result = Result { () throws(KernelCipherError) -> Output in
             let pooled: PooledSlot<Slot>
-            if let object = held, isCurrent(unsafeDowncast(object, to: PooledSlot<Slot>.self)) {
-                pooled = unsafeDowncast(object, to: PooledSlot<Slot>.self)
+            if let object = held, case let slot = unsafeDowncast(object, to: PooledSlot<Slot>.self), isCurrent(slot) {
+                pooled = slot
             } else {
                 held = nil
                 pooled = try checkout()
@@ -157,7 +157,7 @@ extension SlotPool {
 
 extension RequestDispatcher {
     /// Worker threads (`.threads`): each job runs on a slot from `slots` through `run` (`SlotPool.execute`), the
-    /// worker keeping its slot between jobs.
+    /// worker keeping its slot between jobs where the pool lets it (`workersHold`: the software engine).
     static func workers<Slot>(
         slots: SlotPool<Slot>, options: TransformOptions,
         run: @escaping @Sendable (PooledSlot<Slot>, Work) throws(KernelCipherError) -> Output

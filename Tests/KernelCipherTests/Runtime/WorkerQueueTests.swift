@@ -101,7 +101,8 @@ import Testing
                 outsideDone.broadcast()
             }
             #expect(throws: Never.self) { try queue.submit(job, mayBacklog: true) }
-            // One at a time, while the chains run: a starved shared queue hangs here until the time limit fails it.
+            // One at a time, while the chains run: a starved shared queue hangs here (`.timeLimit` does not end a
+            // blocked synchronous test; the CI run's own limit does).
             outsideDone.withLock(waitingUntil: { $0 == i + 1 }) { _ in }
         }
         stop.store(true, ordering: .relaxed)
