@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Synchronization
+
+/// A worker thread's own state, found through `current`: which `WorkerThreads` it serves, and the jobs its
+/// completions kept on it (`keep`), which it runs itself unless an idle worker steals them (`steal`).
+///
+/// The kept jobs have their own lock, which only this worker takes while no other worker is idle: requests that chain
+/// through completions stay on one CPU and take no lock another CPU takes. `queued` and `exposed` are what idle
+/// workers read to find work to steal; `kept` is what submitters read to count kept jobs in flight.
+final class WorkerContext: @unchecked Sendable {
+    let owner: ObjectIdentifier
+    /// Kept jobs waiting, oldest first.
+    private let local = LockedValue(JobFIFO())
+    /// How many jobs wait in `local`.
+    let queued = Atomic<Int>(0)
+    /// Whether the jobs waiting in `local` wait behind a job started after they were kept, so behind something other
+    /// than the completion that kept them: only then may another worker steal them. Set when a job starts, with
+    /// sequentially consistent ordering, the counterpart of `WorkerThreads.idle` (see `WorkerThreads.starting`).
+    let exposed = Atomic<Bool>(false)
+    /// Kept jobs this worker accounts for in flight: waiting here, or running on it (its own or stolen ones).
+    let kept = Atomic<Int>(0)
+    /// Whether the job running now may still keep one (the first its completion submits). This thread only.
+    var mayKeep = false
+    /// Keeps the fields above off the cache line of whatever the allocator puts next.
+    private let padding: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
+
+    init(owner: ObjectIdentifier) { self.owner = owner }
+
+    /// Keeps a job on this worker, behind the ones it keeps already. This thread only.
+    func keep(_ job: AnyJob) {
+        mayKeep = false
+        kept.add(1, ordering: .relaxed)
+        local.withLock { fifo in
+            fifo.append(job)
+            queued.store(fifo.count, ordering: .sequentiallyConsistent)
+        }
+    }
+
+    /// The oldest kept job, taken by this worker (or by a thief, `steal`).
+    func takeKept() -> AnyJob? {
+        local.withLock { fifo in
+            let job = fifo.popFirst()
+            queued.store(fifo.count, ordering: .relaxed)
+            return job
+        }
+    }
+
+    /// The oldest kept job, if it waits behind another job (`exposed`), moved to `thief`'s account.
+    func steal(into thief: WorkerContext) -> AnyJob? {
+        guard exposed.load(ordering: .sequentiallyConsistent), queued.load(ordering: .relaxed) > 0,
+              let job = takeKept()
+        else { return nil }
+        kept.subtract(1, ordering: .relaxed)
+        thief.kept.add(1, ordering: .relaxed)
+        return job
+    }
+
+    /// Whether another worker may steal from this one now.
+    var stealable: Bool { exposed.load(ordering: .sequentiallyConsistent) && queued.load(ordering: .relaxed) > 0 }
+
+    /// A kept job this worker accounted for ended.
+    func finishedKept() { kept.subtract(1, ordering: .relaxed) }
+
+    /// Fails every job waiting here with `.transformReleased` (release).
+    func abandonKept() {
+        while let job = takeKept() {
+            job.abandon(.transformReleased)
+            finishedKept()
+        }
+    }
+
+    /// Makes this the calling thread's context (`pthread_setspecific`), or clears it.
+    func setCurrent(_ on: Bool) {
+        pthread_setspecific(currentWorkerContext, on ? Unmanaged.passUnretained(self).toOpaque() : nil)
+    }
+
+    /// The calling thread's context, if it is a worker (`pthread_getspecific`).
+    static var current: WorkerContext? {
+        pthread_getspecific(currentWorkerContext).map { Unmanaged<WorkerContext>.fromOpaque($0).takeUnretainedValue() }
+    }
+}
+
+/// The calling worker thread's `WorkerContext` (unretained; nil on other threads): one process-wide key
+/// (`pthread_key_create`), as keys are few and transforms many.
+private let currentWorkerContext: pthread_key_t = {
+    var key = pthread_key_t()
+    precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
+    return key
+}()
+
+/// The contexts of a `WorkerThreads`' started workers, in start order: written once each, under the queue's lock,
+/// and published through `count`, so idle workers read them without the lock.
+final class WorkerContexts: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<WorkerContext?>
+    private let capacity: Int
+    private let published = Atomic<Int>(0)
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: nil, count: capacity)
+    }
+
+    deinit {
+        slots.deinitialize(count: capacity)
+        slots.deallocate()
+    }
+
+    /// Adds a started worker's context (callers serialize: the queue's lock).
+    func append(_ context: WorkerContext) {
+        let index = published.load(ordering: .relaxed)
+        precondition(index < capacity, "more workers than maxInFlight")
+        slots[index] = context
+        published.store(index + 1, ordering: .releasing)
+    }
+
+    /// The first kept job found waiting behind another job on some worker other than `thief`, moved to its account,
+    /// with the worker that kept it.
+    func steal(into thief: WorkerContext) -> AnyJob? {
+        let count = published.load(ordering: .acquiring)
+        var index = 0
+        while index < count {
+            if let victim = slots[index], victim !== thief, let job = victim.steal(into: thief) { return job }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Whether any worker has a kept job another may steal.
+    var anyStealable: Bool {
+        let count = published.load(ordering: .acquiring)
+        var index = 0
+        while index < count {
+            if slots[index]?.stealable == true { return true }
+            index += 1
+        }
+        return false
+    }
+
+    /// Kept jobs in flight, and how many workers are busy with them.
+    func keptInFlight() -> (jobs: Int, workers: Int) {
+        let count = published.load(ordering: .acquiring)
+        var jobs = 0, workers = 0, index = 0
+        while index < count {
+            let n = slots[index]?.kept.load(ordering: .relaxed) ?? 0
+            jobs += n
+            if n > 0 { workers += 1 }
+            index += 1
+        }
+        return (jobs, workers)
+    }
+}
