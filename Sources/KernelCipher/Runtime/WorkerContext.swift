@@ -110,6 +110,9 @@ final class WorkerContexts: @unchecked Sendable {
         slots.deallocate()
     }
 
+    /// How many workers started.
+    var count: Int { published.load(ordering: .relaxed) }
+
     /// Adds a started worker's context (callers serialize: the queue's lock).
     func append(_ context: WorkerContext) {
         let index = published.load(ordering: .relaxed)

@@ -190,14 +190,22 @@ final class WorkerThreads: @unchecked Sendable {
     }
 
     /// Before a job starts: kept jobs still waiting now wait behind it, so they become stealable, and an idle worker
-    /// that might have missed them is woken. (Write `exposed`, then read `idle`; an idle worker writes `idle`, then
-    /// reads `exposed`: one of the two sees the other.)
+    /// that might have missed them is woken, or, with none idle, another worker is started while fewer than
+    /// `maxInFlight` run. (Write `exposed`, then read `idle`; an idle worker writes `idle`, then reads `exposed`: one of
+    /// the two sees the other.) Without the start, chains kept on the first workers never reach the others: four
+    /// chains meeting in their completions on four allowed workers waited for ever on two (VM, 6.12).
     private func starting(_ context: WorkerContext) {
         let behind = context.queued.load(ordering: .relaxed) > 0
         guard behind || context.exposed.load(ordering: .relaxed) else { return }
         context.exposed.store(behind, ordering: .sequentiallyConsistent)
-        guard behind, idle.load(ordering: .sequentiallyConsistent) > 0 else { return }
-        if lock.withLock({ s in s.sleeping > 0 }) { lock.signal() }
+        guard behind else { return }
+        if idle.load(ordering: .sequentiallyConsistent) > 0 {
+            if lock.withLock({ s in s.sleeping > 0 }) { lock.signal() }
+        } else if workers.count < maxInFlight {
+            lock.withLock { s in
+                if s.spawned < maxInFlight && !s.released { spawnWorker(&s) }
+            }
+        }
     }
 
     private enum Found { case look, stolen(AnyJob), stop }
