@@ -8,59 +8,74 @@ import Synchronization
 /// A worker thread's own state, found through `current`: which `WorkerThreads` it serves, and the jobs its
 /// completions kept on it (`keep`), which it runs itself unless an idle worker steals them (`steal`).
 ///
-/// The kept jobs have their own lock, which only this worker takes while no other worker is idle: requests that chain
-/// through completions stay on one CPU and take no lock another CPU takes. `queued` and `exposed` are what idle
-/// workers read to find work to steal; `kept` is what submitters read to count kept jobs in flight.
+/// Requests that chain through completions stay on one CPU and touch no lock or atomic another CPU writes while no
+/// worker idles. `hasWaiting` and `exposed` are what idle workers read to find work to steal; `kept` is what
+/// submitters read to count kept jobs in flight.
 final class WorkerContext: @unchecked Sendable {
     let owner: ObjectIdentifier
-    /// Kept jobs waiting, oldest first.
-    private let local = LockedValue(JobFIFO())
-    /// How many jobs wait in `local`.
-    let queued = Atomic<Int>(0)
-    /// Whether the jobs waiting in `local` wait behind a job started after they were kept, so behind something other
+    /// The oldest kept job, when there is one: a chain of requests on this worker passes through here, one atomic
+    /// store and one exchange per request, without a lock. Filled only while `overflow` is empty, so it is always
+    /// older than the jobs there.
+    private let next = Atomic<Unmanaged<AnyJob>?>(nil)
+    /// Kept jobs beyond `next`, oldest first.
+    private let overflow = LockedValue(JobFIFO())
+    /// How many jobs wait in `overflow` (written under its lock).
+    private let overflowCount = Atomic<Int>(0)
+    /// Whether the jobs waiting here wait behind a job started after they were kept, so behind something other
     /// than the completion that kept them: only then may another worker steal them. Set when a job starts, with
     /// sequentially consistent ordering, the counterpart of `WorkerThreads.idle` (see `WorkerThreads.starting`).
     let exposed = Atomic<Bool>(false)
     /// Kept jobs this worker accounts for in flight: waiting here, or running on it (its own or stolen ones).
     let kept = Atomic<Int>(0)
-    /// Whether the job running now may still keep one (the first its completion submits). This thread only.
-    var mayKeep = false
+    /// Whether the job running now may still keep one (the first its completion submits). This thread only, so
+    /// without the dynamic exclusivity check a class property otherwise costs on every access.
+    @exclusivity(unchecked) var mayKeep = false
     /// Keeps the fields above off the cache line of whatever the allocator puts next.
     private let padding: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
 
     init(owner: ObjectIdentifier) { self.owner = owner }
 
+    deinit { next.exchange(nil, ordering: .acquiring)?.release() }
+
+    /// Whether kept jobs wait here.
+    var hasWaiting: Bool { next.load(ordering: .acquiring) != nil || overflowCount.load(ordering: .relaxed) > 0 }
+
     /// Keeps a job on this worker, behind the ones it keeps already. This thread only.
     func keep(_ job: AnyJob) {
         mayKeep = false
         kept.add(1, ordering: .relaxed)
-        local.withLock { fifo in
-            fifo.append(job)
-            queued.store(fifo.count, ordering: .sequentiallyConsistent)
+        // Only this thread fills `next` or `overflow`; a thief may empty them meanwhile, which keeps the order.
+        if overflowCount.load(ordering: .relaxed) == 0 && next.load(ordering: .relaxed) == nil {
+            next.store(Unmanaged.passRetained(job), ordering: .releasing)
+        } else {
+            overflow.withLock { fifo in
+                fifo.append(job)
+                overflowCount.store(fifo.count, ordering: .relaxed)
+            }
         }
     }
 
     /// The oldest kept job, taken by this worker (or by a thief, `steal`).
     func takeKept() -> AnyJob? {
-        local.withLock { fifo in
+        if let job = next.exchange(nil, ordering: .acquiring) { return job.takeRetainedValue() }
+        guard overflowCount.load(ordering: .relaxed) > 0 else { return nil }
+        return overflow.withLock { fifo in
             let job = fifo.popFirst()
-            queued.store(fifo.count, ordering: .relaxed)
+            overflowCount.store(fifo.count, ordering: .relaxed)
             return job
         }
     }
 
     /// The oldest kept job, if it waits behind another job (`exposed`), moved to `thief`'s account.
     func steal(into thief: WorkerContext) -> AnyJob? {
-        guard exposed.load(ordering: .sequentiallyConsistent), queued.load(ordering: .relaxed) > 0,
-              let job = takeKept()
-        else { return nil }
+        guard stealable, let job = takeKept() else { return nil }
         kept.subtract(1, ordering: .relaxed)
         thief.kept.add(1, ordering: .relaxed)
         return job
     }
 
     /// Whether another worker may steal from this one now.
-    var stealable: Bool { exposed.load(ordering: .sequentiallyConsistent) && queued.load(ordering: .relaxed) > 0 }
+    var stealable: Bool { exposed.load(ordering: .sequentiallyConsistent) && hasWaiting }
 
     /// A kept job this worker accounted for ended.
     func finishedKept() { kept.subtract(1, ordering: .relaxed) }

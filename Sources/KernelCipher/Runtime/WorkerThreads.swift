@@ -82,7 +82,7 @@ final class WorkerThreads: @unchecked Sendable {
         // lock: when nothing waits in the shared queue (a chain never overtakes a queued job), or when no worker is
         // idle (one that is would otherwise take it, in parallel).
         if let worker, isOwnWorker, worker.mayKeep, !isReleased.load(ordering: .acquiring),
-           worker.queued.load(ordering: .relaxed) == 0 && waiting.load(ordering: .relaxed) == 0
+           !worker.hasWaiting && waiting.load(ordering: .relaxed) == 0
             || idle.load(ordering: .relaxed) == 0
         {
             guard job.markQueued() else { return .inProgress }
@@ -135,7 +135,7 @@ final class WorkerThreads: @unchecked Sendable {
         var ranKept = false
         while true {
             // Its own queue first, except that after one of those it takes a job from the shared queue if one waits.
-            if context.queued.load(ordering: .relaxed) > 0 && !(ranKept && waiting.load(ordering: .relaxed) > 0) {
+            if context.hasWaiting && !(ranKept && waiting.load(ordering: .relaxed) > 0) {
                 if isReleased.load(ordering: .acquiring) { context.abandonKept(); continue }
                 if finishedOne {
                     // The shared job before these is done; the kept ones count themselves (`kept`).
@@ -166,7 +166,7 @@ final class WorkerThreads: @unchecked Sendable {
             case .stop:
                 return
             case .idle:
-                if context.queued.load(ordering: .relaxed) > 0 { continue }
+                if context.hasWaiting { continue }
                 if let object = held { held = nil; park(object) }
                 switch waitForWork(context) {
                 case .stop: return
@@ -195,7 +195,7 @@ final class WorkerThreads: @unchecked Sendable {
     /// the two sees the other.) Without the start, chains kept on the first workers never reach the others: four
     /// chains meeting in their completions on four allowed workers waited for ever on two (VM, 6.12).
     private func starting(_ context: WorkerContext) {
-        let behind = context.queued.load(ordering: .relaxed) > 0
+        let behind = context.hasWaiting
         guard behind || context.exposed.load(ordering: .relaxed) else { return }
         context.exposed.store(behind, ordering: .sequentiallyConsistent)
         guard behind else { return }
