@@ -8,8 +8,8 @@ import Synchronization
 /// The thread completion mode: a bounded set of worker threads, each running one request at a time on its
 /// own op slot and calling the completion itself. Requests beyond `maxInFlight` wait in a FIFO backlog
 /// (the kernel's MAY_BACKLOG; past `backlogLimit` they are still accepted and reported `.backlogged`) or,
-/// without `.mayBacklog`, are refused with `.busy`. The typed face of `WorkerThreads`, which does the work
-/// without generics.
+/// without `.mayBacklog`, are refused with `.busy`; the first request a completion submits may instead wait on that
+/// completion's worker (see `WorkerThreads`). The typed face of `WorkerThreads`, which does the work without generics.
 final class WorkerQueue<Work: Sendable, Output: Sendable>: RequestQueue, Sendable {
     private let threads: WorkerThreads
 
