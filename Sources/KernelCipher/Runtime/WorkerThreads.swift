@@ -7,8 +7,8 @@ import Synchronization
 
 /// Worker threads over a FIFO of jobs, started on demand up to `maxInFlight`.
 ///
-/// **Kept jobs.** The first job a completion submits stays on the completion's worker (`WorkerContext.keep`, the
-/// worker's own queue and lock) when nothing waits in the shared queue, or when no worker is idle: chains of requests
+/// **Kept jobs.** The first job a completion submits stays on the completion's worker (`WorkerContext.keep`: a
+/// lock-free slot, and a locked FIFO only for the jobs beyond it) when nothing waits in the shared queue, or when no worker is idle: chains of requests
 /// settle one set per worker and neither migrate between CPUs nor take the shared lock. (With more chains than workers
 /// every request went through the shared queue, two lock acquisitions and a CPU migration each: cbc(aes) 4 KiB with 8
 /// in flight ran at 1.1–1.2× one caller where 2 in flight ran at 1.6×.) A worker alternates between its own queue and
