@@ -118,7 +118,7 @@ extension AEADTransform {
                 try validate(operation, iv: iv, associatedDataCount: associatedData.count, inputCount: inputCount)
             }
         }.get()
-        if buffers.outputCount < outputCount, case .caller = buffers {
+        if buffers.outputCount < outputCount, buffers.callerOutput != nil {
             throw .outputTooSmall(length: buffers.outputCount, needed: outputCount)
         }
         return AEADWork(operation: operation, iv: iv, associatedData: associatedData, buffers: buffers,

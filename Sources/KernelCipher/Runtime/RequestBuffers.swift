@@ -6,43 +6,60 @@ public import Foundation
 
 /// What a request reads and where it writes, in every family: owned bytes (output allocated) or caller-owned memory
 /// (valid until the completion runs).
+///
+/// The lengths are stored beside the storage: reading them through a `switch` copied the storage, and with it the
+/// owned bytes' existential (a value-witness copy and a retain of the caller's array, ≈ 77 instructions; three such
+/// reads per cipher request, callgrind, cbc 16 B chain of one). Every request on a transform often shares one input
+/// array, so each retain was also an atomic on a cache line the other workers use.
 @usableFromInline
-enum RequestBuffers: @unchecked Sendable {
-    /// Owned bytes and their count, taken once (`owned(_:)`): reading the count again would copy the existential
-    /// (a retain, a release and witness calls; 9 copies a request cost ≈ 400 instructions, callgrind, cbc 16 B).
-    case bytes(any ContiguousBytes & Sendable, count: Int)
-    case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer)
+struct RequestBuffers: @unchecked Sendable {
+    @usableFromInline
+    enum Storage: @unchecked Sendable {
+        /// Owned bytes (the transform allocates the output).
+        case bytes(any ContiguousBytes & Sendable)
+        /// Caller memory: read `input`, write into `output`.
+        case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer)
+    }
+
+    /// Where the bytes are.
+    @usableFromInline let storage: Storage
+    /// Input length in bytes.
+    @usableFromInline let count: Int
+    /// Output capacity in bytes (the input length when the transform allocates the output).
+    @usableFromInline let outputCount: Int
+
+    @inlinable
+    init(storage: Storage, count: Int, outputCount: Int) {
+        self.storage = storage
+        self.count = count
+        self.outputCount = outputCount
+    }
 
     /// Owned bytes (the transform allocates the output).
     @inlinable
     static func owned(_ data: some ContiguousBytes & Sendable) -> RequestBuffers {
-        .bytes(data, count: data.withUnsafeBytes { $0.count })
+        let count = data.withUnsafeBytes { $0.count }
+        return RequestBuffers(storage: .bytes(data), count: count, outputCount: count)
     }
 
-    /// Input length in bytes.
-    @usableFromInline
-    var count: Int {
-        switch self {
-        case .bytes(_, let count): return count
-        case .caller(let input, _): return input.count
-        }
+    /// Caller memory: reads `input`, writes into `output`.
+    @inlinable
+    static func caller(_ input: UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer) -> RequestBuffers {
+        RequestBuffers(storage: .caller(input, output: output), count: input.count, outputCount: output.count)
     }
 
-    /// Output capacity in bytes (the input length when the transform allocates the output).
-    @usableFromInline
-    var outputCount: Int {
-        switch self {
-        case .bytes(_, let count): return count
-        case .caller(_, let output): return output.count
-        }
+    /// The caller's output memory, nil for owned bytes.
+    var callerOutput: UnsafeMutableRawBufferPointer? {
+        if case .caller(_, let output) = storage { return output }
+        return nil
     }
 }
 
 extension RequestBuffers {
     /// Runs `body` over the request's input bytes (owned or the caller's).
     func withInput<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        switch self {
-        case .bytes(let data, _): return data.withUnsafeBytes(body)
+        switch storage {
+        case .bytes(let data): return data.withUnsafeBytes(body)
         case .caller(let input, _): return body(input)
         }
     }
@@ -56,8 +73,8 @@ extension RequestBuffers {
         outputCount: Int, zeroOnFailure: Bool = false,
         _ body: (UnsafeRawBufferPointer, UnsafeMutableRawBufferPointer) throws(KernelCipherError) -> Void
     ) throws(KernelCipherError) -> [UInt8] {
-        switch self {
-        case .bytes(let data, _):
+        switch storage {
+        case .bytes(let data):
             return try data.withUnsafeBytes { input in
                 Result { () throws(KernelCipherError) -> [UInt8] in
                     try makeBytes(count: outputCount) { (output) throws(KernelCipherError) in try body(input, output) }
@@ -100,16 +117,42 @@ func makeBytes(
         try fill(UnsafeMutableRawBufferPointer(start: nil, count: 0))
         return []
     }
+    var bytes = [UInt8](UninitializedBytes(count: count))
     var failure: KernelCipherError?
-    let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-        do throws(KernelCipherError) {
-            try fill(UnsafeMutableRawBufferPointer(buffer))
-            initialized = count
-        } catch {
-            failure = error
-            initialized = 0
-        }
+    bytes.withUnsafeMutableBytes { buffer in
+        do throws(KernelCipherError) { try fill(buffer) } catch { failure = error }
     }
     if let failure { throw failure }
     return bytes
+}
+
+/// `count` bytes that copying into an array leaves uninitialized, for `makeBytes`: `[UInt8](UninitializedBytes(…))`
+/// allocates through the array initializer specialized in this module, whose storage type is a cached metadata
+/// reference. `[UInt8](unsafeUninitializedCapacity:)` (and `repeating:count:`) allocate in the standard library's
+/// unspecialized code instead, which looks up `_ContiguousArrayStorage<UInt8>` in the runtime's metadata cache on
+/// every call: ≈ 330 of the ≈ 800 instructions a 16-byte output array cost (callgrind), plus the cache's reader
+/// count, an atomic every thread allocating an array shares.
+struct UninitializedBytes: RandomAccessCollection {
+    let count: Int
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+    subscript(position: Int) -> UInt8 { 0 }
+
+    struct Iterator: IteratorProtocol {
+        var position: Int
+        let end: Int
+        mutating func next() -> UInt8? {
+            guard position < end else { return nil }
+            position += 1
+            return 0
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(position: 0, end: count) }
+
+    /// The array's new storage is left as it is: `makeBytes` overwrites every byte (`UInt8` needs no initialization).
+    func _copyContents(initializing buffer: UnsafeMutableBufferPointer<UInt8>) -> (Iterator, Int) {
+        let copied = Swift.min(buffer.count, count)
+        return (Iterator(position: copied, end: count), copied)
+    }
 }

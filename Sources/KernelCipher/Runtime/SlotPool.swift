@@ -52,8 +52,10 @@ final class SlotPool<Slot>: @unchecked Sendable {
     func checkin(_ pooled: consuming PooledSlot<Slot>) {
         guard !pooled.isBroken, isCurrent(pooled) else { return }
         let generation = pooled.generation
-        // The caller's reference moves into the hot cell (no extra retain/release pair on the fast path).
-        let parked = Unmanaged.passRetained(pooled)
+        // The caller's reference moves into the hot cell: `consume` ends `pooled` here, so the retain `passRetained`
+        // makes cancels the parameter's release (without it both stayed, around the atomics: ≈ 45 instructions a
+        // synchronous call, callgrind).
+        let parked = Unmanaged.passRetained(consume pooled)
         if hot.compareExchange(expected: nil, desired: parked, ordering: .sequentiallyConsistent).exchanged {
             // A flush may have run between the check and the park: take the slot back out if it went stale.
             if !isCurrent(generation) { hot.exchange(nil, ordering: .sequentiallyConsistent)?.release() }

@@ -23,10 +23,9 @@ struct KernelAEADAIODriver: AIORequestDriver {
 
     mutating func begin(_ work: AEADWork, on slot: KernelAEADSlot) {
         failure = nil
-        switch work.buffers {
-        case .caller(_, let target):
+        if let target = work.buffers.callerOutput {
             output = UnsafeMutableRawBufferPointer(rebasing: target[..<work.outputCount])
-        case .bytes:
+        } else {
             let allocation = UnsafeMutableRawBufferPointer.allocate(byteCount: max(work.outputCount, 1), alignment: 16)
             owned = allocation
             output = UnsafeMutableRawBufferPointer(rebasing: allocation[..<work.outputCount])

@@ -18,11 +18,10 @@ struct KernelCipherAIODriver: AIORequestDriver {
         produced = 0
         roundEnd = 0
         control = true
-        switch work.buffers {
-        case .caller(_, let output):
+        if let output = work.buffers.callerOutput {
             self.output = output
             ownsOutput = false
-        case .bytes:
+        } else {
             output = .allocate(byteCount: max(total, 1), alignment: 16)
             ownsOutput = true
         }

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import KernelCipher
+
+/// `RequestBuffers` and `makeBytes`: the lengths stored beside the storage, and output arrays allocated without the
+/// standard library's unspecialized path (`UninitializedBytes`).
+@Suite struct RequestBuffersTests {
+    @Test(arguments: [1, 15, 16, 17, 4096, 65_537, 1 << 20])
+    func makeBytesReturnsExactlyWhatFillWrote(count: Int) throws {
+        let bytes = try makeBytes(count: count) { (buffer) throws(KernelCipherError) in
+            #expect(buffer.count == count)
+            for i in 0..<buffer.count { buffer[i] = UInt8(truncatingIfNeeded: i &* 31 &+ 7) }
+        }
+        #expect(bytes.count == count)
+        #expect(bytes.elementsEqual((0..<count).lazy.map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }))
+        #expect(bytes.capacity >= count)
+    }
+
+    @Test func eachCallGetsItsOwnStorage() throws {
+        var first = try makeBytes(count: 32) { (buffer) throws(KernelCipherError) in buffer.initializeMemory(as: UInt8.self, repeating: 1) }
+        let second = try makeBytes(count: 32) { (buffer) throws(KernelCipherError) in buffer.initializeMemory(as: UInt8.self, repeating: 2) }
+        first[0] = 9
+        #expect(second == [UInt8](repeating: 2, count: 32))
+        #expect(first[1...] == [UInt8](repeating: 1, count: 31)[...])
+        let base = first.withUnsafeBytes { $0.baseAddress }, other = second.withUnsafeBytes { $0.baseAddress }
+        #expect(base != other)
+    }
+
+    @Test func makeBytesPassesTheFillsErrorOn() {
+        #expect(throws: KernelCipherError.authenticationFailed) {
+            _ = try makeBytes(count: 64) { (_) throws(KernelCipherError) in throw .authenticationFailed }
+        }
+        #expect(throws: KernelCipherError.authenticationFailed) {
+            _ = try makeBytes(count: 0) { (_) throws(KernelCipherError) in throw .authenticationFailed }
+        }
+    }
+
+    @Test func zeroBytesAllocateNothing() throws {
+        var calls = 0
+        let bytes = try makeBytes(count: 0) { (buffer) throws(KernelCipherError) in
+            calls += 1
+            #expect(buffer.count == 0)
+        }
+        #expect(bytes.isEmpty && calls == 1)
+    }
+
+    /// The collection `makeBytes` copies from behaves as a collection of `count` zero bytes wherever it is iterated.
+    @Test func uninitializedBytesIsAWellFormedCollection() {
+        let bytes = UninitializedBytes(count: 5)
+        #expect(Array(bytes.makeIterator().lazyElements) == [0, 0, 0, 0, 0])
+        #expect(bytes.count == 5 && bytes.indices == 0..<5)
+        let target = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 3)
+        defer { target.deallocate() }
+        var (rest, copied) = bytes._copyContents(initializing: target)
+        #expect(copied == 3)
+        #expect(rest.next() == 0 && rest.next() == 0 && rest.next() == nil)
+    }
+
+    @Test func lengthsAreStoredForOwnedAndCallerBuffers() {
+        let owned = RequestBuffers.owned(Data(count: 40))
+        #expect(owned.count == 40 && owned.outputCount == 40 && owned.callerOutput == nil)
+        let input = UnsafeMutableRawBufferPointer.allocate(byteCount: 24, alignment: 1)
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: 48, alignment: 1)
+        defer { input.deallocate(); output.deallocate() }
+        let caller = RequestBuffers.caller(UnsafeRawBufferPointer(input), output: output)
+        #expect(caller.count == 24 && caller.outputCount == 48 && caller.callerOutput?.baseAddress == output.baseAddress)
+        owned.withInput { #expect($0.count == 40) }
+        caller.withInput { #expect($0.baseAddress == UnsafeRawPointer(input.baseAddress)) }
+    }
+}
+
+private extension IteratorProtocol {
+    /// The rest of the iterator's elements.
+    var lazyElements: [Element] {
+        var copy = self, all: [Element] = []
+        while let next = copy.next() { all.append(next) }
+        return all
+    }
+}
