@@ -66,7 +66,7 @@ class Job<Work: Sendable, Output: Sendable>: AnyJob, @unchecked Sendable {
     private var completion: Completion?
 
     @usableFromInline
-    init(_ work: Work, completion: Completion?) {
+    init(_ work: consuming Work, completion: Completion?) {
         self.work = work
         self.completion = completion
     }
@@ -123,7 +123,7 @@ final class RequestJob<Work: Sendable, Caller: CompletingRequest>: Job<Work, Cal
     /// running on two CPUs each of those atomics was a cache-line transfer (perf: 36 % of a 16-byte request on two
     /// workers sat in these retains and releases).
     @inlinable
-    init(_ work: Work, request: Caller) {
+    init(_ work: consuming Work, request: Caller) {
         self.request = request
         super.init(work, completion: nil)
     }
