@@ -71,22 +71,38 @@ extension AEADTransform {
 
     /// `encrypt` without blocking the task's thread for large inputs: inputs up to `asyncInlineLimit` run inline,
     /// larger ones on a worker. Cancelling before the request starts ends it with `.cancelled`.
+    /// `@inlinable`, like the synchronous forms: an inline input runs the specialized synchronous path here.
+    @inlinable
     public func encrypt(
         _ plaintext: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
         associatedData: some ContiguousBytes = [UInt8]()
     ) async throws(KernelCipherError) -> [UInt8] {
-        try await crypt(.encrypt, plaintext, iv: iv, associatedData: associatedData)
+        if plaintext.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
+            if Task.isCancelled { throw .cancelled }
+            return try withBytes(plaintext, iv, associatedData) { (input, iv, ad) throws(KernelCipherError) in
+                try cryptBytes(.encrypt, input, iv: iv, associatedData: ad)
+            }
+        }
+        return try await crypt(.encrypt, plaintext, iv: iv, associatedData: associatedData)
     }
 
     /// `decrypt` without blocking the task's thread for large inputs (see the async `encrypt`).
+    @inlinable
     public func decrypt(
         _ ciphertextAndTag: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
         associatedData: some ContiguousBytes = [UInt8]()
     ) async throws(KernelCipherError) -> [UInt8] {
-        try await crypt(.decrypt, ciphertextAndTag, iv: iv, associatedData: associatedData)
+        if ciphertextAndTag.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
+            if Task.isCancelled { throw .cancelled }
+            return try withBytes(ciphertextAndTag, iv, associatedData) { (input, iv, ad) throws(KernelCipherError) in
+                try cryptBytes(.decrypt, input, iv: iv, associatedData: ad)
+            }
+        }
+        return try await crypt(.decrypt, ciphertextAndTag, iv: iv, associatedData: associatedData)
     }
 
-    private func crypt(
+    @usableFromInline
+    func crypt(
         _ operation: CipherOperation, _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
         associatedData: some ContiguousBytes
     ) async throws(KernelCipherError) -> [UInt8] {

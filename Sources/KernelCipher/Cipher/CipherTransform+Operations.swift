@@ -65,17 +65,29 @@ extension CipherTransform {
     /// Encrypts without blocking the task's thread for large inputs (`crypto_skcipher_encrypt` + completion).
     /// Inputs up to `asyncInlineLimit` run inline; larger ones run on a worker. Cancelling the task
     /// before the request starts ends it with `.cancelled`.
+    /// `@inlinable`, like the synchronous forms: an inline input (most small messages) runs the specialized
+    /// synchronous path here; through the unspecialized generic path it cost ≈ 200 ns more at 16 bytes.
+    @inlinable
     public func encrypt(
         _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes = [UInt8]()
     ) async throws(KernelCipherError) -> [UInt8] {
-        try await crypt(.encrypt, input, iv: iv)
+        if input.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
+            if Task.isCancelled { throw .cancelled }
+            return try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in try cryptBytes(.encrypt, input, iv: iv) }
+        }
+        return try await crypt(.encrypt, input, iv: iv)
     }
 
     /// Decrypts without blocking the task's thread for large inputs (`crypto_skcipher_decrypt` + completion).
+    @inlinable
     public func decrypt(
         _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes = [UInt8]()
     ) async throws(KernelCipherError) -> [UInt8] {
-        try await crypt(.decrypt, input, iv: iv)
+        if input.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
+            if Task.isCancelled { throw .cancelled }
+            return try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in try cryptBytes(.decrypt, input, iv: iv) }
+        }
+        return try await crypt(.decrypt, input, iv: iv)
     }
 
     /// The one-call form over memory: a new array of `input.count` bytes.
@@ -94,6 +106,7 @@ extension CipherTransform {
         try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in try cryptBytes(operation, input, iv: iv) }
     }
 
+    @usableFromInline
     func crypt(
         _ operation: CipherOperation, _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes
     ) async throws(KernelCipherError) -> [UInt8] {

@@ -156,7 +156,19 @@ public final class HashTransform: Sendable {
     /// Digests without blocking the task's thread for large inputs (`crypto_ahash_digest` + completion): inputs
     /// up to `options.asyncInlineLimit` (default 1 MiB software, 16 KiB kernel) run inline, larger ones on a
     /// worker thread. Cancelling the task before the request starts ends it with `.cancelled`.
+    /// `@inlinable`, like the synchronous form: an inline input runs the specialized synchronous path here.
+    @inlinable
     public func digest(_ data: some ContiguousBytes) async throws(KernelCipherError) -> [UInt8] {
+        if data.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
+            if Task.isCancelled { throw .cancelled }
+            return try withBytes(data) { (bytes) throws(KernelCipherError) in try digest(bufferPointer: bytes) }
+        }
+        return try await digestOnWorker(data)
+    }
+
+    /// The async digest of an input past `asyncInlineLimit` (`TransformCore.perform`).
+    @usableFromInline
+    func digestOnWorker(_ data: some ContiguousBytes) async throws(KernelCipherError) -> [UInt8] {
         try await core.perform(
             inputCount: data.withUnsafeBytes { $0.count },
             inline: { () throws(KernelCipherError) -> [UInt8] in
