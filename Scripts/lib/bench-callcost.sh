@@ -58,4 +58,36 @@ done
     echo "caller writing into its own memory does not pay it). ${into_line:-}"
     echo "Counted by valgrind callgrind (Scripts/lib/bench-callcost.sh, $n calls per form)."
 } >>"$note"
+
+# Wall clock (issue 22 target 4 is stated in ns): the pointer form against raw C EVP, paired rounds (each round times
+# one Swift run of $wall_n calls minus a run of 0, then one C run), median of the per-round differences.
+wall_rounds="${CALLCOST_WALL_ROUNDS:-7}" wall_n=2000000
+now_ns() { date +%s%N; }
+{
+    echo
+    echo "Wall clock, ns per 16-byte message ($wall_rounds paired rounds, medians; Swift: $wall_n calls of the pointer form"
+    echo "minus a run of none; C: kcapi-c-baseline --engine evp, 0.6 s):"
+    echo
+    echo "| algorithm | raw C EVP | Swift pointer form | Δ (median of per-round differences) | per-round Δ |"
+    echo "|---|---|---|---|---|"
+} >>"$note"
+for pair in "cbc:cbc(aes)" "gcm:gcm(aes)" "chacha:rfc7539(chacha20,poly1305)" "sha:sha256" "hmac:hmac(sha256)"; do
+    short="${pair%%:*}" name="${pair#*:}" rows=""
+    for ((r = 1; r <= wall_rounds; r++)); do
+        t0="$(now_ns)"; "$callcost" "$short-raw" 0 >/dev/null; t1="$(now_ns)"; "$callcost" "$short-raw" "$wall_n" >/dev/null; t2="$(now_ns)"
+        c="$("$work/cbase" --engine evp -c "$name" --sizes 16 --seconds 0.6 --repeat 1 --no-header | awk -F, '{print $(NF-1)}')"
+        rows+="$(( t2 - t1 - (t1 - t0) )) $c"$'\n'
+        echo "$name,wall-swift-ns,$(awk -v d=$(( t2 - t1 - (t1 - t0) )) -v n="$wall_n" 'BEGIN {printf "%.1f", d / n}')" >>"$out"
+        echo "$name,wall-c-ns,$c" >>"$out"
+    done
+    printf '%s' "$rows" | python3 -c '
+import statistics, sys
+name, n = sys.argv[1], int(sys.argv[2])
+pairs = [(int(a) / n, float(b)) for a, b in (line.split() for line in sys.stdin if line.strip())]
+s, c = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+d = [round(a - b) for a, b in pairs]
+spread = " ".join("%+d" % x for x in d)
+print("| %s | %.1f | %.1f | %+.0f | %s |" % (name, c, s, statistics.median(d), spread))
+' "$name" "$wall_n" >>"$note"
+done
 cat "$note"
