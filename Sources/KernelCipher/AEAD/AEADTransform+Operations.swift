@@ -175,8 +175,8 @@ public struct AEADRequest<Context: Sendable>: Sendable {
     ) {
         self.transform = transform
         self.input = .owned(input)
-        self.iv = iv.withUnsafeBytes { [UInt8]($0) }
-        self.associatedData = associatedData.withUnsafeBytes { [UInt8]($0) }
+        self.iv = requestBytes(iv)
+        self.associatedData = requestBytes(associatedData)
         self.context = context
         self.flags = flags
         self.completion = completion
@@ -194,8 +194,8 @@ public struct AEADRequest<Context: Sendable>: Sendable {
     ) {
         self.transform = transform
         self.input = .caller(input, output: output)
-        self.iv = iv.withUnsafeBytes { [UInt8]($0) }
-        self.associatedData = associatedData.withUnsafeBytes { [UInt8]($0) }
+        self.iv = requestBytes(iv)
+        self.associatedData = requestBytes(associatedData)
         self.context = context
         self.flags = flags
         self.completion = completion

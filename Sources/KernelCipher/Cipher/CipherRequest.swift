@@ -50,7 +50,7 @@ public struct CipherRequest<Context: Sendable>: Sendable {
     ) {
         self.transform = transform
         self.input = .owned(input)
-        self.iv = iv.withUnsafeBytes { [UInt8]($0) }
+        self.iv = requestBytes(iv)
         self.context = context
         self.flags = flags
         self.completion = completion
@@ -66,7 +66,7 @@ public struct CipherRequest<Context: Sendable>: Sendable {
     ) {
         self.transform = transform
         self.input = .caller(input, output: output)
-        self.iv = iv.withUnsafeBytes { [UInt8]($0) }
+        self.iv = requestBytes(iv)
         self.context = context
         self.flags = flags
         self.completion = completion

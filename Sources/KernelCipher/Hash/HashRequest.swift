@@ -15,8 +15,17 @@ struct HashWork: Sendable {
 /// caller memory for the digest: its first `digestSize` bytes).
 @usableFromInline
 enum HashInput: @unchecked Sendable {
+    /// An owned `[UInt8]`, kept out of the existential (copying it is one retain; see `RequestBuffers.Storage`).
+    case array([UInt8])
     case bytes(any ContiguousBytes & Sendable)
     case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer?)
+
+    /// Owned bytes: `.array` for a `[UInt8]` (the cast folds away where the type is known), `.bytes` otherwise.
+    @inlinable
+    static func owned(_ data: some ContiguousBytes & Sendable) -> HashInput {
+        if let array = data as? [UInt8] { return .array(array) }
+        return .bytes(data)
+    }
 }
 
 /// A hash request in the runtime: its work and the digest.
@@ -58,6 +67,10 @@ extension HashWork {
             }
         }
         switch work.input {
+        case .array(let data):
+            return try data.withUnsafeBytes { input in
+                Result { () throws(KernelCipherError) -> [UInt8] in try digest(input) }
+            }.get()
         case .bytes(let data):
             return try data.withUnsafeBytes { input in
                 Result { () throws(KernelCipherError) -> [UInt8] in try digest(input) }
@@ -97,7 +110,7 @@ public struct HashRequest<Context: Sendable>: Sendable {
         flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
     ) {
         self.transform = transform
-        self.input = .bytes(input)
+        self.input = .owned(input)
         self.context = context
         self.flags = flags
         self.completion = completion

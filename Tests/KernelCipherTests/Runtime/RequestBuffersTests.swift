@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import KernelCipher
+@_spi(Platform) @testable import KernelCipher
 
 /// `RequestBuffers` and `makeBytes`: the lengths stored beside the storage, and output arrays allocated without the
 /// standard library's unspecialized path (`UninitializedBytes`).
@@ -66,6 +66,45 @@ import Testing
         #expect(caller.count == 24 && caller.outputCount == 48 && caller.callerOutput?.baseAddress == output.baseAddress)
         owned.withInput { #expect($0.count == 40) }
         caller.withInput { #expect($0.baseAddress == UnsafeRawPointer(input.baseAddress)) }
+    }
+}
+
+extension RequestBuffersTests {
+    /// Owned input kept as `[UInt8]` (`.array`) or as any other byte type (`.bytes`), and IVs kept or copied: every
+    /// family's callback request gives the synchronous call's bytes either way.
+    @Test func ownedByteTypesAllGiveTheSynchronousBytes() throws {
+        #expect({ if case .array = RequestBuffers.owned([UInt8](repeating: 1, count: 3)).storage { true } else { false } }())
+        #expect({ if case .bytes = RequestBuffers.owned(Data(count: 3)).storage { true } else { false } }())
+        #expect({ if case .array = HashInput.owned([UInt8](repeating: 1, count: 3)) { true } else { false } }())
+
+        let key = [UInt8](repeating: 4, count: 16), plain = (0..<48).map { UInt8($0) }
+        let cipher = try CipherTransform("cbc(aes)", engine: .software)
+        try cipher.setKey(key)
+        let aead = try AEADTransform("gcm(aes)", engine: .software)
+        try aead.setKey(key)
+        let hash = try HashTransform("sha256", engine: .software)
+        let collector = RequestConformance.Collector()
+        let iv = [UInt8](repeating: 9, count: 16), nonce = [UInt8](repeating: 8, count: 12), ad = [UInt8]("ad".utf8)
+        try CipherRequest(transform: cipher, input: plain, iv: iv, context: 0) { collector.record($0.context, $1) }.encrypt()
+        try CipherRequest(transform: cipher, input: Data(plain), iv: Data(iv), context: 1) { collector.record($0.context, $1) }.encrypt()
+        try CipherRequest(transform: cipher, input: plain[...], iv: iv[...], context: 2) { collector.record($0.context, $1) }.encrypt()
+        try AEADRequest(transform: aead, input: plain, iv: nonce, associatedData: ad, context: 3) { collector.record($0.context, $1) }.encrypt()
+        try AEADRequest(transform: aead, input: Data(plain), iv: Data(nonce), associatedData: Data(ad), context: 4) {
+            collector.record($0.context, $1)
+        }.encrypt()
+        try HashRequest(transform: hash, input: plain, context: 5) { collector.record($0.context, $1) }.digest()
+        try HashRequest(transform: hash, input: Data(plain), context: 6) { collector.record($0.context, $1) }.digest()
+        collector.wait(for: 7)
+        let expected: [[UInt8]] = [
+            try cipher.encrypt(plain, iv: iv), try cipher.encrypt(plain, iv: iv), try cipher.encrypt(plain, iv: iv),
+            try aead.encrypt(plain, iv: nonce, associatedData: ad), try aead.encrypt(plain, iv: nonce, associatedData: ad),
+            try hash.digest(plain), try hash.digest(plain),
+        ]
+        let calls = collector.calls.withLock { $0 }
+        for (context, bytes) in expected.enumerated() {
+            #expect(calls[context]?.count == 1, "request \(context)")
+            #expect((try? calls[context]?.output.get()) == bytes, "request \(context)")
+        }
     }
 }
 
