@@ -59,6 +59,23 @@ done
     echo "Counted by valgrind callgrind (Scripts/lib/bench-callcost.sh, $n calls per form)."
 } >>"$note"
 
+# The request path (issue 22 target 1) in instructions: a new callback request per message (chain: [UInt8] input and
+# IV, output allocated) and one request over caller memory resubmitted by its completion (resubmit: what
+# `kcrypto speed`'s request chains do), against the synchronous pointer form.
+{
+    echo
+    echo "Callback requests, instructions per request (one in flight: each completion submits the next):"
+    echo
+    echo "| algorithm | pointer call | resubmit (Δ vs call) | new request per message ([UInt8] in and out) |"
+    echo "|---|---|---|---|"
+} >>"$note"
+for pair in "cbc:cbc(aes)" "gcm:gcm(aes)" "sha:sha256"; do
+    short="${pair%%:*}" name="${pair#*:}"
+    raw="$(swift_cost "$short-raw")" resubmit="$(swift_cost "$short-resubmit")" chain="$(swift_cost "$short-chain")"
+    printf '%s,resubmit,%s\n%s,chain,%s\n' "$name" "$resubmit" "$name" "$chain" >>"$out"
+    echo "| $name | $raw | $resubmit (+$(( resubmit - raw ))) | $chain |" >>"$note"
+done
+
 # Wall clock (issue 22 target 4 is stated in ns): the pointer form against raw C EVP, paired rounds (each round times
 # one Swift run of $wall_n calls minus a run of 0, then one C run), median of the per-round differences.
 wall_rounds="${CALLCOST_WALL_ROUNDS:-7}" wall_n=2000000

@@ -3,7 +3,8 @@
 // and FORM one of: raw (buffer pointers into caller memory: the zero-cost form), array ([UInt8] in, a new [UInt8]
 // out), data (Data in, a new [UInt8] out), chain (callback requests one after another, each completion submitting
 // the next: the request path at one in flight, on the worker threads); cbc-into (pointers, the IV as [UInt8]: the generic `iv:` of the `into:`
-// form); alloc (one 16-byte [UInt8] allocation alone: what an allocating form adds to a pointer caller's cost).
+// form); alloc (one 16-byte [UInt8] allocation alone: what an allocating form adds to a pointer caller's cost);
+// resubmit (one callback request over caller memory, submitted again by its completion, as kcrypto speed's chains).
 import KernelCipher
 import Dispatch
 import Foundation
@@ -55,6 +56,20 @@ func run(_ mode: String, _ n: Int) throws -> Int {
         case (.hash(let t), "chain"): try chain(n) { (completion) throws(KernelCipherError) in
                 try HashRequest(transform: t, input: input, context: 0) { _, _ in completion() }.digest()
             }
+        case (.cipher(let t), "resubmit"):
+            let o = UnsafeMutableRawBufferPointer(rebasing: o[..<16])
+            try resubmit(n, CipherRequest<Int>.self) { completion in
+                CipherRequest(transform: t, input: i, output: o, iv: iv, context: 0) { r, _ in completion(r) }
+            } start: { (r) throws(KernelCipherError) in _ = try r.encrypt() }
+        case (.aead(let t), "resubmit"):
+            try resubmit(n, AEADRequest<Int>.self) { completion in
+                AEADRequest(transform: t, input: i, output: o, iv: nonce, context: 0) { r, _ in completion(r) }
+            } start: { (r) throws(KernelCipherError) in _ = try r.encrypt() }
+        case (.hash(let t), "resubmit"):
+            let o = UnsafeMutableRawBufferPointer(rebasing: o[..<32])
+            try resubmit(n, HashRequest<Int>.self) { completion in
+                HashRequest(transform: t, input: i, output: o, context: 0) { r, _ in completion(r) }
+            } start: { (r) throws(KernelCipherError) in _ = try r.digest() }
         case (.cipher(let t), "array"): for _ in 0..<n { sink &+= try t.encrypt(input, iv: iv).count }
         case (.cipher(let t), "data"): for _ in 0..<n { sink &+= try t.encrypt(data, iv: iv).count }
         case (.aead(let t), "raw"):
@@ -88,6 +103,30 @@ func chain(_ n: Int, _ submit: @escaping @Sendable (@escaping @Sendable () -> Vo
         do { try submit(next) } catch { fatalError("resubmission failed: \(error)") }
     }
     try submit(next)
+    countdown.finished.wait()
+}
+
+/// How many runs `resubmit` has left; touched by one completion at a time.
+final class ResubmitCountdown: @unchecked Sendable {
+    var remaining: Int
+    let finished = DispatchSemaphore(value: 0)
+    init(_ n: Int) { remaining = n }
+}
+
+/// `n` runs of one callback request over caller memory that its completion submits again (what `kcrypto speed`'s
+/// request chains do): the request path without building a request per message.
+func resubmit<Request: Sendable>(
+    _ n: Int, _ type: Request.Type, _ make: (@escaping @Sendable (Request) -> Void) -> Request,
+    start: @escaping @Sendable (Request) throws(KernelCipherError) -> Void
+) throws {
+    guard n > 0 else { return }
+    let countdown = ResubmitCountdown(n)
+    let request = make { request in
+        countdown.remaining -= 1
+        if countdown.remaining == 0 { countdown.finished.signal(); return }
+        do { try start(request) } catch { fatalError("resubmission failed: \(error)") }
+    }
+    try start(request)
     countdown.finished.wait()
 }
 
