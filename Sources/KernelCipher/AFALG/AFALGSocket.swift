@@ -114,9 +114,13 @@ struct AFALGSocket: ~Copyable, Sendable {
     }
 
     /// `readv(fd, parts, count)`, EINTR retried, on an op socket: one result scattered into several buffers (AEAD:
-    /// the echoed associated data apart from the caller's output); returns the bytes read.
+    /// the echoed associated data apart from the caller's output); returns the bytes read. A single buffer is read
+    /// with `read(2)`: `readv` copies and checks the iovec array in the kernel first.
     func receive(into parts: UnsafeMutableBufferPointer<iovec>) throws(Errno) -> Int {
-        try valueOrErrno(retryOnInterrupt: true) { readv(fd, parts.baseAddress, Int32(parts.count)) }.get()
+        if parts.count == 1 {
+            return try receive(into: UnsafeMutableRawBufferPointer(start: parts[0].iov_base, count: parts[0].iov_len))
+        }
+        return try valueOrErrno(retryOnInterrupt: true) { readv(fd, parts.baseAddress, Int32(parts.count)) }.get()
     }
 
     /// `read(fd, buffer, count)`, EINTR retried, on an op socket; returns the bytes the cipher produced.
