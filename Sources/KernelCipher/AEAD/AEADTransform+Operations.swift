@@ -214,7 +214,7 @@ public struct AEADRequest<Context: Sendable>: Sendable {
     @inlinable
     func submit(_ operation: CipherOperation) throws(KernelCipherError) -> RequestStatus {
         let work = try transform.makeWork(operation, buffers: input, iv: iv, associatedData: associatedData)
-        return try transform.submit(RequestJob(work, request: self), flags: flags)
+        return try transform.submit(RequestJob(consume work, request: self), flags: flags)
     }
 }
 

@@ -87,7 +87,7 @@ public struct CipherRequest<Context: Sendable>: Sendable {
     @inlinable
     func submit(_ operation: CipherOperation) throws(KernelCipherError) -> RequestStatus {
         let work = try transform.makeWork(operation, iv: iv, buffers: input)
-        return try transform.submit(RequestJob(work, request: self), flags: flags)
+        return try transform.submit(RequestJob(consume work, request: self), flags: flags)
     }
 }
 
