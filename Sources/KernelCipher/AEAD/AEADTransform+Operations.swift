@@ -77,13 +77,7 @@ extension AEADTransform {
         _ plaintext: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
         associatedData: some ContiguousBytes = [UInt8]()
     ) async throws(KernelCipherError) -> [UInt8] {
-        if plaintext.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
-            if Task.isCancelled { throw .cancelled }
-            return try withBytes(plaintext, iv, associatedData) { (input, iv, ad) throws(KernelCipherError) in
-                try cryptBytes(.encrypt, input, iv: iv, associatedData: ad)
-            }
-        }
-        return try await crypt(.encrypt, plaintext, iv: iv, associatedData: associatedData)
+        try await crypt(.encrypt, plaintext, iv: iv, associatedData: associatedData)
     }
 
     /// `decrypt` without blocking the task's thread for large inputs (see the async `encrypt`).
@@ -92,17 +86,28 @@ extension AEADTransform {
         _ ciphertextAndTag: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
         associatedData: some ContiguousBytes = [UInt8]()
     ) async throws(KernelCipherError) -> [UInt8] {
-        if ciphertextAndTag.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
-            if Task.isCancelled { throw .cancelled }
-            return try withBytes(ciphertextAndTag, iv, associatedData) { (input, iv, ad) throws(KernelCipherError) in
-                try cryptBytes(.decrypt, input, iv: iv, associatedData: ad)
-            }
-        }
-        return try await crypt(.decrypt, ciphertextAndTag, iv: iv, associatedData: associatedData)
+        try await crypt(.decrypt, ciphertextAndTag, iv: iv, associatedData: associatedData)
     }
 
-    @usableFromInline
+    /// The async forms' shell: an input up to `asyncInlineLimit` runs the synchronous path here (specialized in the
+    /// caller's module), after a cancellation check; a larger one runs on a worker.
+    @inlinable
     func crypt(
+        _ operation: CipherOperation, _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
+        associatedData: some ContiguousBytes
+    ) async throws(KernelCipherError) -> [UInt8] {
+        if input.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
+            if Task.isCancelled { throw .cancelled }
+            return try withBytes(input, iv, associatedData) { (input, iv, ad) throws(KernelCipherError) in
+                try cryptBytes(operation, input, iv: iv, associatedData: ad)
+            }
+        }
+        return try await cryptOnWorker(operation, input, iv: iv, associatedData: associatedData)
+    }
+
+    /// The async form of an input past `asyncInlineLimit` (`TransformCore.perform`).
+    @usableFromInline
+    func cryptOnWorker(
         _ operation: CipherOperation, _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
         associatedData: some ContiguousBytes
     ) async throws(KernelCipherError) -> [UInt8] {
@@ -112,8 +117,8 @@ extension AEADTransform {
                 try run(operation, input, iv: iv, associatedData: associatedData)
             },
             work: { () throws(KernelCipherError) -> AEADWork in
-                try makeWork(operation, buffers: .owned(input), iv: iv.withUnsafeBytes { [UInt8]($0) },
-                             associatedData: associatedData.withUnsafeBytes { [UInt8]($0) })
+                try makeWork(operation, buffers: .owned(input), iv: requestBytes(iv),
+                             associatedData: requestBytes(associatedData))
             })
     }
 

@@ -71,11 +71,7 @@ extension CipherTransform {
     public func encrypt(
         _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes = [UInt8]()
     ) async throws(KernelCipherError) -> [UInt8] {
-        if input.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
-            if Task.isCancelled { throw .cancelled }
-            return try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in try cryptBytes(.encrypt, input, iv: iv) }
-        }
-        return try await crypt(.encrypt, input, iv: iv)
+        try await crypt(.encrypt, input, iv: iv)
     }
 
     /// Decrypts without blocking the task's thread for large inputs (`crypto_skcipher_decrypt` + completion).
@@ -83,11 +79,20 @@ extension CipherTransform {
     public func decrypt(
         _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes = [UInt8]()
     ) async throws(KernelCipherError) -> [UInt8] {
+        try await crypt(.decrypt, input, iv: iv)
+    }
+
+    /// The async forms' shell: an input up to `asyncInlineLimit` runs the synchronous path here (specialized in the
+    /// caller's module), after a cancellation check; a larger one runs on a worker.
+    @inlinable
+    func crypt(
+        _ operation: CipherOperation, _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes
+    ) async throws(KernelCipherError) -> [UInt8] {
         if input.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
             if Task.isCancelled { throw .cancelled }
-            return try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in try cryptBytes(.decrypt, input, iv: iv) }
+            return try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in try cryptBytes(operation, input, iv: iv) }
         }
-        return try await crypt(.decrypt, input, iv: iv)
+        return try await cryptOnWorker(operation, input, iv: iv)
     }
 
     /// The one-call form over memory: a new array of `input.count` bytes.
@@ -106,8 +111,9 @@ extension CipherTransform {
         try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in try cryptBytes(operation, input, iv: iv) }
     }
 
+    /// The async form of an input past `asyncInlineLimit` (`TransformCore.perform`).
     @usableFromInline
-    func crypt(
+    func cryptOnWorker(
         _ operation: CipherOperation, _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes
     ) async throws(KernelCipherError) -> [UInt8] {
         let count = input.withUnsafeBytes { $0.count }
@@ -115,7 +121,7 @@ extension CipherTransform {
             inputCount: count,
             inline: { () throws(KernelCipherError) -> [UInt8] in try cryptSync(operation, input, iv: iv) },
             work: { () throws(KernelCipherError) -> CipherWork in
-                let iv = iv.withUnsafeBytes { [UInt8]($0) }
+                let iv = requestBytes(iv)
                 try validate(ivCount: iv.count, inputCount: count, outputCount: count)
                 return CipherWork(operation: operation, iv: iv, buffers: .owned(input))
             })

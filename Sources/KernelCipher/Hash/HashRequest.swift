@@ -4,28 +4,12 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// The hash family's request payload for the runtime's `Job`: the input bytes or caller memory.
+/// The hash family's request payload for the runtime's `Job`: the input (owned bytes or caller memory) and, for
+/// caller memory, optionally where the digest goes (the first `digestSize` bytes of the caller's output).
 @usableFromInline
 struct HashWork: Sendable {
-    /// What to digest.
-    @usableFromInline let input: HashInput
-}
-
-/// A hash request's input: owned bytes, or caller memory valid until the completion runs (with, optionally,
-/// caller memory for the digest: its first `digestSize` bytes).
-@usableFromInline
-enum HashInput: @unchecked Sendable {
-    /// An owned `[UInt8]`, kept out of the existential (copying it is one retain; see `RequestBuffers.Storage`).
-    case array([UInt8])
-    case bytes(any ContiguousBytes & Sendable)
-    case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer?)
-
-    /// Owned bytes: `.array` for a `[UInt8]` (the cast folds away where the type is known), `.bytes` otherwise.
-    @inlinable
-    static func owned(_ data: some ContiguousBytes & Sendable) -> HashInput {
-        if let array = data as? [UInt8] { return .array(array) }
-        return .bytes(data)
-    }
+    /// What to digest, and where.
+    @usableFromInline let input: RequestBuffers
 }
 
 /// A hash request in the runtime: its work and the digest.
@@ -39,9 +23,9 @@ typealias HashDispatcher = RequestDispatcher<HashWork, [UInt8]>
 extension HashTransform {
     /// A callback request's validated work: the transform usable, a caller's digest buffer large enough.
     @usableFromInline
-    func makeWork(_ input: HashInput) throws(KernelCipherError) -> HashWork {
+    func makeWork(_ input: RequestBuffers) throws(KernelCipherError) -> HashWork {
         try validate()
-        if case .caller(_, let output?) = input, output.count < digestSize {
+        if let output = input.callerOutput, output.count < digestSize {
             throw .outputTooSmall(length: output.count, needed: digestSize)
         }
         return HashWork(input: input)
@@ -60,26 +44,8 @@ extension HashWork {
     static func run(
         on pooled: PooledSlot<any HashState>, _ work: HashWork, digestSize: Int
     ) throws(KernelCipherError) -> [UInt8] {
-        // A local function, not a closure value: a closure stored in a `let` got a heap context per request.
-        func digest(_ input: UnsafeRawBufferPointer) throws(KernelCipherError) -> [UInt8] {
-            try makeBytes(count: digestSize) { (output) throws(KernelCipherError) in
-                try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: output) }
-            }
-        }
-        switch work.input {
-        case .array(let data):
-            return try data.withUnsafeBytes { input in
-                Result { () throws(KernelCipherError) -> [UInt8] in try digest(input) }
-            }.get()
-        case .bytes(let data):
-            return try data.withUnsafeBytes { input in
-                Result { () throws(KernelCipherError) -> [UInt8] in try digest(input) }
-            }.get()
-        case .caller(let input, nil): return try digest(input)
-        case .caller(let input, let output?):
-            let target = UnsafeMutableRawBufferPointer(rebasing: output[..<digestSize])
-            try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: target) }
-            return []
+        try work.input.produce(outputCount: digestSize) { (input, output) throws(KernelCipherError) in
+            try pooled.use { (state) throws(KernelCipherError) in try state.digest(input, into: output) }
         }
     }
 }
@@ -101,7 +67,7 @@ public struct HashRequest<Context: Sendable>: Sendable {
     /// Called exactly once per accepted request (`ahash_request_set_callback`'s callback).
     public var completion: Completion
 
-    @usableFromInline let input: HashInput
+    @usableFromInline let input: RequestBuffers
 
     /// A request over owned bytes (`ahash_request_alloc` + `_set_crypt` + `_set_callback`).
     @inlinable
@@ -123,7 +89,7 @@ public struct HashRequest<Context: Sendable>: Sendable {
         flags: RequestFlags = [.mayBacklog], completion: @escaping Completion
     ) {
         self.transform = transform
-        self.input = .caller(input, output: nil)
+        self.input = .caller(input)
         self.context = context
         self.flags = flags
         self.completion = completion

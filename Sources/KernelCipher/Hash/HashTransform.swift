@@ -176,7 +176,7 @@ public final class HashTransform: Sendable {
             },
             work: { () throws(KernelCipherError) -> HashWork in
                 try validate()
-                return HashWork(input: .array(data.withUnsafeBytes { [UInt8]($0) }))
+                return HashWork(input: .owned(requestBytes(data)))
             })
     }
 

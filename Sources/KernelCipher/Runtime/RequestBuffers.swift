@@ -20,8 +20,8 @@ struct RequestBuffers: @unchecked Sendable {
         case array([UInt8])
         /// Owned bytes of any other type (the transform allocates the output).
         case bytes(any ContiguousBytes & Sendable)
-        /// Caller memory: read `input`, write into `output`.
-        case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer)
+        /// Caller memory: read `input`, write into `output`, or into new bytes when there is no `output`.
+        case caller(UnsafeRawBufferPointer, output: UnsafeMutableRawBufferPointer?)
     }
 
     /// Where the bytes are.
@@ -52,9 +52,15 @@ struct RequestBuffers: @unchecked Sendable {
         RequestBuffers(storage: .caller(input, output: output), count: input.count, outputCount: output.count)
     }
 
-    /// The caller's output memory, nil for owned bytes.
+    /// Caller memory read in place, the output allocated (a hash request over caller memory without a digest buffer).
+    @inlinable
+    static func caller(_ input: UnsafeRawBufferPointer) -> RequestBuffers {
+        RequestBuffers(storage: .caller(input, output: nil), count: input.count, outputCount: input.count)
+    }
+
+    /// The caller's output memory, nil when the transform allocates the output.
     var callerOutput: UnsafeMutableRawBufferPointer? {
-        if case .caller(_, let output) = storage { return output }
+        if case .caller(_, let output?) = storage { return output }
         return nil
     }
 }
@@ -69,8 +75,8 @@ extension RequestBuffers {
         }
     }
 
-    /// Runs one request over these buffers, the rule of every family: owned input gets a new output array of
-    /// `outputCount` bytes, caller memory is written in place (its first `outputCount` bytes; the result is then
+    /// Runs one request over these buffers, the rule of every family: without caller output a new output array of
+    /// `outputCount` bytes, caller output is written in place (its first `outputCount` bytes; the result is then
     /// empty). With `zeroOnFailure`, caller output is zeroed when `body` throws, so no partial or unauthenticated
     /// bytes stay there (AEAD decryption).
     @inline(__always)
@@ -83,13 +89,15 @@ extension RequestBuffers {
             return try data.withUnsafeBytes { Self.fresh($0, outputCount: outputCount, body) }.get()
         case .bytes(let data):
             return try data.withUnsafeBytes { Self.fresh($0, outputCount: outputCount, body) }.get()
-        case .caller(let input, let output):
+        case .caller(let input, let output?):
             try Self.produce(input, into: output, outputCount: outputCount, zeroOnFailure: zeroOnFailure, body)
             return []
+        case .caller(let input, nil):
+            return try Self.fresh(input, outputCount: outputCount, body).get()
         }
     }
 
-    /// One request over owned `input` into a new array of `outputCount` bytes, its failure as a value (the owned
+    /// One request over `input` into a new array of `outputCount` bytes, its failure as a value (the owned
     /// cases of `produce` run it inside `withUnsafeBytes`, which rethrows untyped).
     @inline(__always)
     private static func fresh(
@@ -125,9 +133,9 @@ extension RequestBuffers {
 func makeBytes(
     count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws(KernelCipherError) -> Void
 ) throws(KernelCipherError) -> [UInt8] {
-    // No storage for 0 bytes: `Array(unsafeUninitializedCapacity: 0)` writes the count into the shared empty-array
-    // singleton, a data race between threads producing empty outputs at once (ThreadSanitizer, AEAD suite: empty
-    // decrypts on parallel workers).
+    // No storage for 0 bytes: an array initializer asked for 0 bytes of capacity (`unsafeUninitializedCapacity: 0`,
+    // which this used before) writes the count into the shared empty-array singleton, a data race between threads
+    // producing empty outputs at once (ThreadSanitizer, AEAD suite: empty decrypts on parallel workers).
     if count == 0 {
         try fill(UnsafeMutableRawBufferPointer(start: nil, count: 0))
         return []

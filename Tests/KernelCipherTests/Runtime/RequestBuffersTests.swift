@@ -56,7 +56,7 @@ import Testing
         #expect(rest.next() == 0 && rest.next() == 0 && rest.next() == nil)
     }
 
-    @Test func lengthsAreStoredForOwnedAndCallerBuffers() {
+    @Test func lengthsAreStoredForOwnedAndCallerBuffers() throws {
         let owned = RequestBuffers.owned(Data(count: 40))
         #expect(owned.count == 40 && owned.outputCount == 40 && owned.callerOutput == nil)
         let input = UnsafeMutableRawBufferPointer.allocate(byteCount: 24, alignment: 1)
@@ -66,6 +66,15 @@ import Testing
         #expect(caller.count == 24 && caller.outputCount == 48 && caller.callerOutput?.baseAddress == output.baseAddress)
         owned.withInput { #expect($0.count == 40) }
         caller.withInput { #expect($0.baseAddress == UnsafeRawPointer(input.baseAddress)) }
+        // Caller input without caller output (a hash request over memory): read in place, the output allocated.
+        let inputOnly = RequestBuffers.caller(UnsafeRawBufferPointer(input))
+        #expect(inputOnly.count == 24 && inputOnly.callerOutput == nil)
+        input.initializeMemory(as: UInt8.self, repeating: 7)
+        let produced = try inputOnly.produce(outputCount: 5) { (bytes, target) throws(KernelCipherError) in
+            #expect(bytes.baseAddress == UnsafeRawPointer(input.baseAddress))
+            target.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[..<target.count]))
+        }
+        #expect(produced == [UInt8](repeating: 7, count: 5))
     }
 }
 
@@ -75,7 +84,6 @@ extension RequestBuffersTests {
     @Test func ownedByteTypesAllGiveTheSynchronousBytes() throws {
         #expect({ if case .array = RequestBuffers.owned([UInt8](repeating: 1, count: 3)).storage { true } else { false } }())
         #expect({ if case .bytes = RequestBuffers.owned(Data(count: 3)).storage { true } else { false } }())
-        #expect({ if case .array = HashInput.owned([UInt8](repeating: 1, count: 3)) { true } else { false } }())
 
         let key = [UInt8](repeating: 4, count: 16), plain = (0..<48).map { UInt8($0) }
         let cipher = try CipherTransform("cbc(aes)", engine: .software)

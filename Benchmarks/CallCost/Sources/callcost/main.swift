@@ -5,6 +5,7 @@
 // the next: the request path at one in flight, on the worker threads); cbc-into (pointers, the IV as [UInt8]: the generic `iv:` of the `into:`
 // form); alloc (one 16-byte [UInt8] allocation alone: what an allocating form adds to a pointer caller's cost);
 // resubmit (one callback request over caller memory, submitted again by its completion, as kcrypto speed's chains).
+// CALLCOST_ENGINE=kernel runs the kernel engine instead (in a guest with AF_ALG: Scripts/lib/bench-kernel-profile.sh).
 import KernelCipher
 import Dispatch
 import Foundation
@@ -14,14 +15,15 @@ enum Family {
 
     init(_ name: String) throws {
         let key = [UInt8](repeating: 7, count: 32)
+        let engine: EnginePreference = ProcessInfo.processInfo.environment["CALLCOST_ENGINE"] == "kernel" ? .kernel : .software
         switch name {
-        case "cbc": self = .cipher(try CipherTransform("cbc(aes)", engine: .software)); if case .cipher(let t) = self { try t.setKey(key[..<16]) }
-        case "gcm": self = .aead(try AEADTransform("gcm(aes)", engine: .software)); if case .aead(let t) = self { try t.setKey(key[..<16]) }
+        case "cbc": self = .cipher(try CipherTransform("cbc(aes)", engine: engine)); if case .cipher(let t) = self { try t.setKey(key[..<16]) }
+        case "gcm": self = .aead(try AEADTransform("gcm(aes)", engine: engine)); if case .aead(let t) = self { try t.setKey(key[..<16]) }
         case "chacha":
-            self = .aead(try AEADTransform("rfc7539(chacha20,poly1305)", engine: .software))
+            self = .aead(try AEADTransform("rfc7539(chacha20,poly1305)", engine: engine))
             if case .aead(let t) = self { try t.setKey(key) }
-        case "sha": self = .hash(try HashTransform("sha256", engine: .software))
-        case "hmac": self = .hash(try HashTransform("hmac(sha256)", engine: .software)); if case .hash(let t) = self { try t.setKey(key) }
+        case "sha": self = .hash(try HashTransform("sha256", engine: engine))
+        case "hmac": self = .hash(try HashTransform("hmac(sha256)", engine: engine)); if case .hash(let t) = self { try t.setKey(key) }
         default: fatalError("unknown algorithm \(name)")
         }
     }
