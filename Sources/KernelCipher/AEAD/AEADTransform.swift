@@ -29,6 +29,11 @@ public final class AEADTransform: Sendable {
     let aeadEngine: any AEADEngine
     private let facts: AEADProperties
     private let requestLimit: Int
+    /// Per-request facts of the layout, kept apart so `validate` reads two words instead of the optional layout:
+    /// IV bytes the kernel takes in the associated data (ESP forms), and whether the layout restricts the
+    /// associated-data length or reads lengths from the IV (ccm, ESP).
+    private let ivInAssociatedDataBytes: Int
+    private let layoutChecksRequests: Bool
     /// Engine, lifecycle, slots and request queue: the runtime every family shares.
     let core: TransformCore<any AEADSlot, AEADWork, [UInt8]>
 
@@ -50,6 +55,8 @@ public final class AEADTransform: Sendable {
         try options.checkCompletion(for: algorithm, on: selection, releasing: aeadEngine)
         self.aeadEngine = aeadEngine
         self.facts = aeadEngine.properties
+        self.ivInAssociatedDataBytes = facts.layout?.ivInAssociatedData == true ? facts.ivSize : 0
+        self.layoutChecksRequests = facts.layout.map { $0.associatedDataSizes != nil || $0.ivCarriesLength } ?? false
         self.requestLimit = aeadEngine.maximumRequest?.limit ?? Int.max
         self.options = options
         self.core = TransformCore(
@@ -129,7 +136,7 @@ public final class AEADTransform: Sendable {
         if operation == .decrypt && inputCount < facts.tagSize {
             throw .inputTooShort(length: inputCount, minimum: facts.tagSize)
         }
-        if let layout = facts.layout {
+        if layoutChecksRequests, let layout = facts.layout {
             if let allowed = layout.associatedDataSizes, !allowed.contains(associatedDataCount) {
                 throw .invalidAssociatedDataLength(associatedDataCount, allowed: allowed)
             }
@@ -146,7 +153,7 @@ public final class AEADTransform: Sendable {
         }
         // What one request moves each way: the kernel's associated data (ESP: with the IV) and the longer of input
         // and output (plaintext + tag).
-        let request = associatedDataCount + (facts.layout?.ivInAssociatedData == true ? facts.ivSize : 0)
+        let request = associatedDataCount + ivInAssociatedDataBytes
             + (operation == .encrypt ? inputCount + facts.tagSize : inputCount)
         if request > requestLimit, let (limit, reason) = aeadEngine.maximumRequest {
             throw .inputTooLarge(length: request, limit: limit, reason: reason)

@@ -131,12 +131,20 @@ final class KernelAEADSlot: AEADSlot {
         defer { wipe() }
         let expected = try send(operation, iv: iv, associatedData: associatedData, input: input, outputCount: output.count)
         let got: Int
-        do throws(Errno) { got = try socket.receive(into: readVector(output)) } catch { got = -Int(error.rawValue) }
-        try check(read: got, expected: expected, output: output)
+        do throws(Errno) {
+            // Without associated data the read is the output alone: `read(2)` into it, without building the vector
+            // (≈ 60 instructions a request, callgrind in the guest, gcm(aes) 16 B).
+            got = try pending == 0 && output.count > 0 ? socket.receive(into: output) : socket.receive(into: readVector(output))
+        } catch {
+            got = -Int(error.rawValue)
+        }
+        if got != expected { try check(read: got, expected: expected, output: output) }
     }
 
     /// Sends one request: `sendmsg` gathers the associated data (and, for the ESP forms, the IV) from scratch and the
     /// input from the caller's memory. Returns the bytes the read must return (associated data + output).
+    /// Inlined into `run` and the AIO driver: as a call it cost ≈ 20 instructions a request (callgrind, gcm 16 B).
+    @inline(__always)
     func send(
         _ operation: CipherOperation, iv: UnsafeRawBufferPointer, associatedData: UnsafeRawBufferPointer,
         input: UnsafeRawBufferPointer, outputCount: Int
@@ -157,10 +165,18 @@ final class KernelAEADSlot: AEADSlot {
         if ivInAssociatedData { (base + associatedData.count).copyMemory(from: iv.baseAddress!, byteCount: iv.count) }
         control.set(encrypting: operation == .encrypt, iv: iv)
         control.setAssociatedDataLength(assoc)
-        var parts = (iovec(iov_base: base, iov_len: assoc),
-                     iovec(iov_base: UnsafeMutableRawPointer(mutating: input.baseAddress), iov_len: input.count))
         var done = 0
         var controlBytes: UnsafeMutableRawBufferPointer? = control.bytes
+        if assoc == 0 {
+            // No associated data (the common case): the input alone, one buffer, without building a vector.
+            do throws(Errno) { done = try socket.send(input, control: controlBytes, more: false) } catch {
+                throw map(error, "sendmsg")
+            }
+            if done == sent { return outputCount }
+            controlBytes = nil
+        }
+        var parts = (iovec(iov_base: base, iov_len: assoc),
+                     iovec(iov_base: UnsafeMutableRawPointer(mutating: input.baseAddress), iov_len: input.count))
         repeat {
             // After a partial send (not expected: requests are limited to the socket buffers) resend the rest.
             let first = min(done, assoc), second = done - first
