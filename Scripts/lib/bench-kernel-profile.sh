@@ -24,8 +24,9 @@ if [[ "${1:-}" == --guest ]]; then
     echo "algorithm,swift_user,c_user,c_afalg,c_afalg_mt,swift_kernel_engine" >"$out/profile.csv"
     for pair in "${algs[@]}"; do
         short="${pair%% *}" alg="${pair#* }"
-        # Loads the modules. In a fresh guest the first bind of a template instance (gcm(aes)) can fail while the
-        # kernel still tests it; a later one succeeds.
+        # Loads the modules. In a fresh icount guest the first bind of gcm(aes) can fail with ETIMEDOUT (seen on 6.1):
+        # probably the module loads over 9p idle the vCPU, and the icount clock (sleep=off) then jumps past the
+        # kernel's 60 s wait for the new instance. A later bind succeeds.
         for try in 1 2 3; do
             "$cbase" --engine afalg -c "$alg" --sizes 16 --seconds 0.01 --no-header >/dev/null 2>&1 && break
             sleep 1
