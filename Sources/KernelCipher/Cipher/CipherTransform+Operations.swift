@@ -90,7 +90,9 @@ extension CipherTransform {
     ) async throws(KernelCipherError) -> [UInt8] {
         if input.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
             if Task.isCancelled { throw .cancelled }
-            return try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in try cryptBytes(operation, input, iv: iv) }
+            return try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in
+                try cryptBytes(operation, input, iv: iv)
+            }
         }
         return try await cryptOnWorker(operation, input, iv: iv)
     }

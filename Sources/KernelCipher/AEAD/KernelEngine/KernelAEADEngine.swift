@@ -134,7 +134,8 @@ final class KernelAEADSlot: AEADSlot {
         do throws(Errno) {
             // Without associated data the read is the output alone: `read(2)` into it, without building the vector
             // (≈ 60 instructions a request, callgrind in the guest, gcm(aes) 16 B).
-            got = try pending == 0 && output.count > 0 ? socket.receive(into: output) : socket.receive(into: readVector(output))
+            got = try pending == 0 && output.count > 0
+                ? socket.receive(into: output) : socket.receive(into: readVector(output))
         } catch {
             got = -Int(error.rawValue)
         }
