@@ -89,20 +89,22 @@ extension AEADTransform {
         try await crypt(.decrypt, ciphertextAndTag, iv: iv, associatedData: associatedData)
     }
 
-    /// The async forms' shell: an input up to `asyncInlineLimit` runs the synchronous path here (specialized in the
-    /// caller's module), after a cancellation check; a larger one runs on a worker.
+    /// The async forms (`runAsync`): the synchronous path for an input up to `asyncInlineLimit`, a worker beyond.
     @inlinable
     func crypt(
         _ operation: CipherOperation, _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes,
         associatedData: some ContiguousBytes
     ) async throws(KernelCipherError) -> [UInt8] {
-        if input.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
-            if Task.isCancelled { throw .cancelled }
-            return try withBytes(input, iv, associatedData) { (input, iv, ad) throws(KernelCipherError) in
-                try cryptBytes(operation, input, iv: iv, associatedData: ad)
-            }
-        }
-        return try await cryptOnWorker(operation, input, iv: iv, associatedData: associatedData)
+        try await runAsync(
+            inputCount: input.withUnsafeBytes { $0.count }, limit: asyncInlineLimit,
+            inline: { () throws(KernelCipherError) -> [UInt8] in
+                try withBytes(input, iv, associatedData) { (input, iv, ad) throws(KernelCipherError) in
+                    try cryptBytes(operation, input, iv: iv, associatedData: ad)
+                }
+            },
+            onWorker: { () async throws(KernelCipherError) -> [UInt8] in
+                try await cryptOnWorker(operation, input, iv: iv, associatedData: associatedData)
+            })
     }
 
     /// The async form of an input past `asyncInlineLimit` (`TransformCore.perform`).
@@ -112,10 +114,6 @@ extension AEADTransform {
         associatedData: some ContiguousBytes
     ) async throws(KernelCipherError) -> [UInt8] {
         try await core.perform(
-            inputCount: input.withUnsafeBytes { $0.count },
-            inline: { () throws(KernelCipherError) -> [UInt8] in
-                try run(operation, input, iv: iv, associatedData: associatedData)
-            },
             work: { () throws(KernelCipherError) -> AEADWork in
                 try makeWork(operation, buffers: .owned(input), iv: requestBytes(iv),
                              associatedData: requestBytes(associatedData))

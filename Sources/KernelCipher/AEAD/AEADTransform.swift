@@ -161,16 +161,6 @@ public final class AEADTransform: Sendable {
         return operation == .encrypt ? inputCount + facts.tagSize : inputCount - facts.tagSize
     }
 
-    /// Runs one request synchronously on the calling thread.
-    func run(
-        _ operation: CipherOperation, _ input: some ContiguousBytes, iv: some ContiguousBytes,
-        associatedData: some ContiguousBytes
-    ) throws(KernelCipherError) -> [UInt8] {
-        try withBytes(input, iv, associatedData) { (input, iv, ad) throws(KernelCipherError) in
-            try cryptBytes(operation, input, iv: iv, associatedData: ad)
-        }
-    }
-
     /// Runs one request over memory synchronously on the calling thread: a new array for the output.
     @usableFromInline
     func cryptBytes(

@@ -82,19 +82,21 @@ extension CipherTransform {
         try await crypt(.decrypt, input, iv: iv)
     }
 
-    /// The async forms' shell: an input up to `asyncInlineLimit` runs the synchronous path here (specialized in the
-    /// caller's module), after a cancellation check; a larger one runs on a worker.
+    /// The async forms (`runAsync`): the synchronous path for an input up to `asyncInlineLimit`, a worker beyond.
     @inlinable
     func crypt(
         _ operation: CipherOperation, _ input: some ContiguousBytes & Sendable, iv: some ContiguousBytes
     ) async throws(KernelCipherError) -> [UInt8] {
-        if input.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
-            if Task.isCancelled { throw .cancelled }
-            return try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in
-                try cryptBytes(operation, input, iv: iv)
-            }
-        }
-        return try await cryptOnWorker(operation, input, iv: iv)
+        try await runAsync(
+            inputCount: input.withUnsafeBytes { $0.count }, limit: asyncInlineLimit,
+            inline: { () throws(KernelCipherError) -> [UInt8] in
+                try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in
+                    try cryptBytes(operation, input, iv: iv)
+                }
+            },
+            onWorker: { () async throws(KernelCipherError) -> [UInt8] in
+                try await cryptOnWorker(operation, input, iv: iv)
+            })
     }
 
     /// The one-call form over memory: a new array of `input.count` bytes.
@@ -107,12 +109,6 @@ extension CipherTransform {
         }
     }
 
-    func cryptSync(
-        _ operation: CipherOperation, _ input: some ContiguousBytes, iv: some ContiguousBytes
-    ) throws(KernelCipherError) -> [UInt8] {
-        try withBytes(input, iv) { (input, iv) throws(KernelCipherError) in try cryptBytes(operation, input, iv: iv) }
-    }
-
     /// The async form of an input past `asyncInlineLimit` (`TransformCore.perform`).
     @usableFromInline
     func cryptOnWorker(
@@ -120,8 +116,6 @@ extension CipherTransform {
     ) async throws(KernelCipherError) -> [UInt8] {
         let count = input.withUnsafeBytes { $0.count }
         return try await core.perform(
-            inputCount: count,
-            inline: { () throws(KernelCipherError) -> [UInt8] in try cryptSync(operation, input, iv: iv) },
             work: { () throws(KernelCipherError) -> CipherWork in
                 let iv = requestBytes(iv)
                 try validate(ivCount: iv.count, inputCount: count, outputCount: count)

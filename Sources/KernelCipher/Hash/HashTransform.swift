@@ -159,21 +159,18 @@ public final class HashTransform: Sendable {
     /// `@inlinable`, like the synchronous form: an inline input runs the specialized synchronous path here.
     @inlinable
     public func digest(_ data: some ContiguousBytes) async throws(KernelCipherError) -> [UInt8] {
-        if data.withUnsafeBytes({ $0.count }) <= asyncInlineLimit {
-            if Task.isCancelled { throw .cancelled }
-            return try withBytes(data) { (bytes) throws(KernelCipherError) in try digest(bufferPointer: bytes) }
-        }
-        return try await digestOnWorker(data)
+        try await runAsync(
+            inputCount: data.withUnsafeBytes { $0.count }, limit: asyncInlineLimit,
+            inline: { () throws(KernelCipherError) -> [UInt8] in
+                try withBytes(data) { (bytes) throws(KernelCipherError) in try digest(bufferPointer: bytes) }
+            },
+            onWorker: { () async throws(KernelCipherError) -> [UInt8] in try await digestOnWorker(data) })
     }
 
     /// The async digest of an input past `asyncInlineLimit` (`TransformCore.perform`).
     @usableFromInline
     func digestOnWorker(_ data: some ContiguousBytes) async throws(KernelCipherError) -> [UInt8] {
         try await core.perform(
-            inputCount: data.withUnsafeBytes { $0.count },
-            inline: { () throws(KernelCipherError) -> [UInt8] in
-                try withBytes(data) { (bytes) throws(KernelCipherError) in try digest(bufferPointer: bytes) }
-            },
             work: { () throws(KernelCipherError) -> HashWork in
                 try validate()
                 return HashWork(input: .owned(requestBytes(data)))

@@ -103,19 +103,30 @@ struct TransformCore<Slot, Work: Sendable, Output: Sendable>: ~Copyable, Sendabl
         try requests.submit(job, mayBacklog: flags.contains(.mayBacklog))
     }
 
-    /// The `async` rule of every family: a task cancelled before the request starts gets `.cancelled`; inputs up
-    /// to `asyncInlineLimit` bytes run `inline` on the task; larger ones are validated into `work` and run on a
-    /// worker (or the engine's completion queue) while the task is suspended.
-    func perform(
-        inputCount: Int, inline: () throws(KernelCipherError) -> Output,
-        work: () throws(KernelCipherError) -> Work
-    ) async throws(KernelCipherError) -> Output {
+    /// The offloaded half of `runAsync`: a task cancelled before the request starts gets `.cancelled`; otherwise
+    /// `work` is validated and runs on a worker (or the engine's completion queue) while the task is suspended.
+    func perform(work: () throws(KernelCipherError) -> Work) async throws(KernelCipherError) -> Output {
         if Task.isCancelled { throw .cancelled }
-        if inputCount <= asyncInlineLimit { return try inline() }
         let job = Job<Work, Output>(try work(), completion: nil)
         let requests = self.requests
         return try await job.result { (job) throws(KernelCipherError) in _ = try requests.submit(job, mayBacklog: true) }
     }
+}
+
+/// The `async` rule of every family's one-call forms: an input of up to `limit` bytes (the transform's
+/// `asyncInlineLimit`) runs `inline` on the task after a cancellation check (`.cancelled`); a larger one runs
+/// `onWorker` (`TransformCore.perform`). `@inlinable`, as the public forms calling it: the inline path is then
+/// specialized in the caller's module.
+@inlinable
+func runAsync<Output>(
+    inputCount: Int, limit: Int, inline: () throws(KernelCipherError) -> Output,
+    onWorker: () async throws(KernelCipherError) -> Output
+) async throws(KernelCipherError) -> Output {
+    if inputCount <= limit {
+        if Task.isCancelled { throw .cancelled }
+        return try inline()
+    }
+    return try await onWorker()
 }
 
 extension SlotPool {
