@@ -8,7 +8,9 @@
 #     (N = 2000 calls minus N = 0) and kcapi-c-baseline's raw AF_ALG loop (two durations, the difference divided by
 #     the difference in messages; a copy without debug information, which valgrind 3.19 cannot read);
 #   - guest instructions per message (icount, 2 rounds): the C loop alone (afalg), the C loop with a second, idle
-#     thread in the process (afalg-mt) and `kcrypto speed --engine kernel`.
+#     thread in the process (afalg-mt), `kcrypto speed --engine kernel` (a process with the Swift concurrency runtime's
+#     threads) and Benchmarks/CallCost's pointer form (the library's synchronous call in a single-threaded process,
+#     as the C loop: N calls minus none, timed by the process itself on the guest's instruction clock).
 # Writes OUT_DIR/profile.csv (raw), OUT_DIR/profile.md (the table) and callgrind outputs (OUT_DIR/cg-*.out, to read
 # with callgrind_annotate on the host: the binaries are the host's).
 set -euo pipefail
@@ -21,7 +23,7 @@ if [[ "${1:-}" == --guest ]]; then
     kcrypto="$root/.build/release/kcrypto" cbase="$root/.build/release/kcapi-c-baseline"
     collected() { valgrind --tool=callgrind --callgrind-out-file="$1" "${@:2}" 2>&1 >/dev/null | awk '/Collected/ {print $4}'; }
     ns() { awk -F, '{print $(NF-1)}'; }  # ns_per_msg, wherever a quoted name shifts the columns
-    echo "algorithm,swift_user,c_user,c_afalg,c_afalg_mt,swift_kernel_engine" >"$out/profile.csv"
+    echo "algorithm,swift_user,c_user,c_afalg,c_afalg_mt,swift_kernel_engine,swift_library_1thread" >"$out/profile.csv"
     for pair in "${algs[@]}"; do
         short="${pair%% *}" alg="${pair#* }"
         # Loads the modules. In a fresh icount guest the first bind of gcm(aes) can fail with ETIMEDOUT (seen on 6.1):
@@ -47,7 +49,11 @@ if [[ "${1:-}" == --guest ]]; then
             m=$("$cbase" --engine afalg-mt -c "$alg" --sizes 16 --seconds 0.25 --no-header | ns)
             k=$("$kcrypto" speed -c "$alg" --engine kernel --sizes 16 --inflight 1 --seconds 0.25 --repeat 1 \
                 --format csv | tail -1 | sed 's/"[^"]*"/x/' | cut -d, -f8)
-            echo "\"$alg\",$swift_user,$c_user,$a,$m,$k" >>"$out/profile.csv"
+            n=100000
+            t0=$(CALLCOST_ENGINE=kernel CALLCOST_TIME=1 "$callcost" "$short-raw" 0)
+            tn=$(CALLCOST_ENGINE=kernel CALLCOST_TIME=1 "$callcost" "$short-raw" $n)
+            l=$(( (tn - t0) / n ))
+            echo "\"$alg\",$swift_user,$c_user,$a,$m,$k,$l" >>"$out/profile.csv"
         done
     done
     rm -f "$out/cg-c.err" "$out/cg-c.csv"
@@ -67,13 +73,14 @@ python3 - "$out/profile.csv" >"$out/profile.md" <<'EOF'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 print("| algorithm | user instr. Swift (callgrind) | user instr. C | user Δ | icount Δ over afalg | icount Δ over afalg-mt "
-      "| second thread (afalg-mt − afalg) |")
-print("|---|---|---|---|---|---|---|")
+      "| second thread (afalg-mt − afalg) | icount Δ, library call in a single-threaded process, over afalg |")
+print("|---|---|---|---|---|---|---|---|")
 for alg in dict.fromkeys(r["algorithm"] for r in rows):
     rs = [r for r in rows if r["algorithm"] == alg]
     med = lambda k: statistics.median(float(r[k]) for r in rs if r[k])
     su, cu = int(rs[0]["swift_user"]), int(rs[0]["c_user"])
     a, m, k = med("c_afalg"), med("c_afalg_mt"), med("swift_kernel_engine")
-    print(f"| {alg} | {su} | {cu} | {su - cu:+d} | {k - a:+.0f} | {k - m:+.0f} | {m - a:+.0f} |")
+    lib = med("swift_library_1thread")
+    print(f"| {alg} | {su} | {cu} | {su - cu:+d} | {k - a:+.0f} | {k - m:+.0f} | {m - a:+.0f} | {lib - a:+.0f} |")
 EOF
 cat "$out/profile.md"

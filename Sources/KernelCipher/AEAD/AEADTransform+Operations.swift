@@ -122,7 +122,7 @@ extension AEADTransform {
 
     /// Queues a callback request's job (`TransformCore.submit`).
     @usableFromInline
-    func submit(_ job: AEADJob, flags: RequestFlags) throws(KernelCipherError) -> RequestStatus {
+    func submit(_ job: consuming AEADJob, flags: RequestFlags) throws(KernelCipherError) -> RequestStatus {
         try core.submit(job, flags: flags)
     }
 

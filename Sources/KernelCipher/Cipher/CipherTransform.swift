@@ -150,7 +150,7 @@ public final class CipherTransform: Sendable {
 
     /// Queues a callback request's job (`TransformCore.submit`).
     @usableFromInline
-    func submit(_ job: CipherJob, flags: RequestFlags) throws(KernelCipherError) -> RequestStatus {
+    func submit(_ job: consuming CipherJob, flags: RequestFlags) throws(KernelCipherError) -> RequestStatus {
         try core.submit(job, flags: flags)
     }
 

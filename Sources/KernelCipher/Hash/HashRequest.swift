@@ -33,7 +33,7 @@ extension HashTransform {
 
     /// Queues a callback request's job (`TransformCore.submit`).
     @usableFromInline
-    func submit(_ job: HashJob, flags: RequestFlags) throws(KernelCipherError) -> RequestStatus {
+    func submit(_ job: consuming HashJob, flags: RequestFlags) throws(KernelCipherError) -> RequestStatus {
         try core.submit(job, flags: flags)
     }
 }

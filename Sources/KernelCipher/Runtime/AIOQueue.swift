@@ -97,7 +97,7 @@ final class AIOQueue<Driver: AIORequestDriver>: RequestQueue, @unchecked Sendabl
     /// Queues a validated job: starts it on a free op socket now, or backlogs it (with `mayBacklog`, always:
     /// past `backlogLimit` it is reported `.backlogged`, never refused), or throws `.busy` (without `mayBacklog`).
     @discardableResult
-    func submit(_ job: QueuedJob, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
+    func submit(_ job: consuming QueuedJob, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
         let plan = try lock.withLock { (s: inout State) throws(KernelCipherError) -> Plan in
             if s.released { throw .transformReleased }
             if let aioSlot = s.idle.popLast() { return .run(aioSlot) }

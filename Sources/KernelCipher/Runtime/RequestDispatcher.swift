@@ -50,12 +50,16 @@ final class RequestDispatcher<Work: Sendable, Output: Sendable>: Sendable {
 
     /// Queues a validated job; `.backlogged` when it was accepted beyond the backlog limit (`mayBacklog` only).
     @discardableResult
-    func submit(_ job: Job<Work, Output>, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
+    func submit(_ job: consuming Job<Work, Output>, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
         // The created queue is used borrowed: copying the existential out retained and released the queue, an
-        // object every worker resubmitting from a completion shares (two contended atomics per request).
+        // object every worker resubmitting from a completion shares (two contended atomics per request). The job
+        // crosses the closure as the reference the caller handed over (capturing it would copy it: one more retain).
         if let created = created.load(ordering: .acquiring) {
+            let owned = Unmanaged.passRetained(consume job)
             return try created._withUnsafeGuaranteedRef { ref in
-                Result { () throws(KernelCipherError) in try ref.queue.submit(job, mayBacklog: mayBacklog) }
+                Result { () throws(KernelCipherError) in
+                    try ref.queue.submit(owned.takeRetainedValue(), mayBacklog: mayBacklog)
+                }
             }.get()
         }
         return try queue().submit(job, mayBacklog: mayBacklog)

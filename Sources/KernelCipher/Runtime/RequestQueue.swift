@@ -8,7 +8,7 @@ protocol RequestQueue<Work, Output>: AnyObject, Sendable {
 
     /// Queues a validated job; `.backlogged` when it was accepted beyond the backlog limit (`mayBacklog` only),
     /// `.busy` without `mayBacklog` when every slot is taken.
-    func submit(_ job: Job<Work, Output>, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus
+    func submit(_ job: consuming Job<Work, Output>, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus
     /// Closes the idle slots the queue holds itself (before a re-key).
     func flushIdle()
     /// Fails queued jobs with `.transformReleased`, waits for running ones, stops the threads.

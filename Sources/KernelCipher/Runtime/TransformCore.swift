@@ -99,7 +99,7 @@ struct TransformCore<Slot, Work: Sendable, Output: Sendable>: ~Copyable, Sendabl
     /// Queues a validated callback request (the `…Request` types of every family), stored in its one job
     /// (`RequestJob`). Not generic over the request: the path below it is specialized for the family's types, where
     /// a generic `Request` left it unspecialized, looking up generic metadata at every step.
-    func submit(_ job: Job<Work, Output>, flags: RequestFlags) throws(KernelCipherError) -> RequestStatus {
+    func submit(_ job: consuming Job<Work, Output>, flags: RequestFlags) throws(KernelCipherError) -> RequestStatus {
         try requests.submit(job, mayBacklog: flags.contains(.mayBacklog))
     }
 
@@ -136,7 +136,7 @@ extension SlotPool {
     /// a re-key or release is freed, and a current one taken instead. Otherwise the slot is back in the pool before
     /// the completion runs, so a completion (or what it signals) can re-key the transform.
     func execute<Work, Output>(
-        _ job: Job<Work, Output>, held: inout AnyObject?,
+        _ job: Job<Work, Output>, held: inout Unmanaged<AnyObject>?,
         _ run: (PooledSlot<Slot>, Work) throws(KernelCipherError) -> Output
     ) {
         guard workersHold else {
@@ -147,20 +147,34 @@ extension SlotPool {
             }
             return job.finish(result)
         }
-        let result = Result { () throws(KernelCipherError) -> Output in
-            let pooled: PooledSlot<Slot>
-            if let object = held, case let slot = unsafeDowncast(object, to: PooledSlot<Slot>.self), isCurrent(slot) {
-                pooled = slot
-            } else {
-                held = nil
-                pooled = try checkout()
-                held = pooled
-            }
-            return try run(pooled, job.work)
+        // `held` owns one reference to the worker's slot; it is used borrowed (a retain and a release of the slot per
+        // request otherwise) and released when it is dropped.
+        if let object = held, !object._withUnsafeGuaranteedRef({ isCurrent(Self.slot($0)) }) {
+            held = nil
+            object.release()
         }
-        if let object = held, unsafeDowncast(object, to: PooledSlot<Slot>.self).isBroken { held = nil }
+        let result: Result<Output, KernelCipherError>
+        if let object = held {
+            result = object._withUnsafeGuaranteedRef { slot in
+                Result { () throws(KernelCipherError) -> Output in try run(Self.slot(slot), job.work) }
+            }
+        } else {
+            result = Result { () throws(KernelCipherError) -> Output in
+                let pooled = try checkout()
+                held = Unmanaged.passRetained(pooled)
+                return try run(pooled, job.work)
+            }
+        }
+        if let object = held, object._withUnsafeGuaranteedRef({ Self.slot($0).isBroken }) {
+            held = nil
+            object.release()
+        }
         job.finish(result)
     }
+
+    /// A worker's held object as the slot it is.
+    @inline(__always)
+    private static func slot(_ object: AnyObject) -> PooledSlot<Slot> { unsafeDowncast(object, to: PooledSlot<Slot>.self) }
 
     /// Takes back the slot a worker held (`WorkerThreads`' `park`).
     func park(_ held: AnyObject) { checkin(unsafeDowncast(held, to: PooledSlot<Slot>.self)) }

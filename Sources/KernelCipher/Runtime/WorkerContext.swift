@@ -41,15 +41,15 @@ final class WorkerContext: @unchecked Sendable {
     var hasWaiting: Bool { next.load(ordering: .acquiring) != nil || overflowCount.load(ordering: .relaxed) > 0 }
 
     /// Keeps a job on this worker, behind the ones it keeps already. This thread only.
-    func keep(_ job: AnyJob) {
+    func keep(_ job: Unmanaged<AnyJob>) {
         mayKeep = false
         kept.add(1, ordering: .relaxed)
         // Only this thread fills `next` or `overflow`; a thief may empty them meanwhile, which keeps the order.
         if overflowCount.load(ordering: .relaxed) == 0 && next.load(ordering: .relaxed) == nil {
-            next.store(Unmanaged.passRetained(job), ordering: .releasing)
+            next.store(job, ordering: .releasing)
         } else {
             overflow.withLock { fifo in
-                fifo.append(job)
+                fifo.append(job.takeRetainedValue())
                 overflowCount.store(fifo.count, ordering: .relaxed)
             }
         }
@@ -93,9 +93,10 @@ final class WorkerContext: @unchecked Sendable {
         pthread_setspecific(currentWorkerContext, on ? Unmanaged.passUnretained(self).toOpaque() : nil)
     }
 
-    /// The calling thread's context, if it is a worker (`pthread_getspecific`).
-    static var current: WorkerContext? {
-        pthread_getspecific(currentWorkerContext).map { Unmanaged<WorkerContext>.fromOpaque($0).takeUnretainedValue() }
+    /// The calling thread's context, if it is a worker (`pthread_getspecific`), unretained: the worker thread owns it
+    /// for as long as it runs, and a submission from a completion costs no retain and release of it.
+    static var current: Unmanaged<WorkerContext>? {
+        pthread_getspecific(currentWorkerContext).map { Unmanaged<WorkerContext>.fromOpaque($0) }
     }
 }
 

@@ -23,7 +23,7 @@ final class WorkerQueue<Work: Sendable, Output: Sendable>: RequestQueue, Sendabl
     /// out of work or stops.
     init(
         maxInFlight: Int, backlogLimit: Int,
-        execute: @escaping @Sendable (Job<Work, Output>, inout AnyObject?) -> Void,
+        execute: @escaping @Sendable (Job<Work, Output>, inout Unmanaged<AnyObject>?) -> Void,
         park: @escaping @Sendable (AnyObject) -> Void
     ) {
         threads = WorkerThreads(
@@ -31,9 +31,10 @@ final class WorkerQueue<Work: Sendable, Output: Sendable>: RequestQueue, Sendabl
             execute: { job, held in execute(unsafeDowncast(job, to: Job<Work, Output>.self), &held) }, park: park)
     }
 
-    /// Queues a job (`WorkerThreads.submit`).
-    @discardableResult
-    func submit(_ job: Job<Work, Output>, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
+    /// Queues a job (`WorkerThreads.submit`). Inlined into the protocol witness, so the job passes through as the
+    /// caller's reference (out of line the optimizer borrowed it, and retained it again to hand it on).
+    @discardableResult @inline(__always)
+    func submit(_ job: consuming Job<Work, Output>, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
         try threads.submit(job, mayBacklog: mayBacklog)
     }
 

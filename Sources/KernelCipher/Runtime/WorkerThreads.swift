@@ -53,14 +53,14 @@ final class WorkerThreads: @unchecked Sendable {
     private let workers: WorkerContexts
     private let maxInFlight: Int
     private let backlogLimit: Int
-    private let execute: @Sendable (AnyJob, inout AnyObject?) -> Void
+    private let execute: @Sendable (AnyJob, inout Unmanaged<AnyObject>?) -> Void
     private let park: @Sendable (AnyObject) -> Void
 
     /// `execute` runs one started job to completion on the calling worker thread, with what the worker holds
     /// between jobs; `park` takes that back when the worker runs out of work or stops.
     init(
         maxInFlight: Int, backlogLimit: Int,
-        execute: @escaping @Sendable (AnyJob, inout AnyObject?) -> Void,
+        execute: @escaping @Sendable (AnyJob, inout Unmanaged<AnyObject>?) -> Void,
         park: @escaping @Sendable (AnyObject) -> Void
     ) {
         self.maxInFlight = max(1, maxInFlight)
@@ -74,19 +74,16 @@ final class WorkerThreads: @unchecked Sendable {
     /// throws `.busy`: a job beyond the `backlogLimit` waiting ones is still queued and reported `.backlogged`
     /// (the kernel's MAY_BACKLOG), so a completion that submits the next request cannot fail or block here.
     @discardableResult
-    func submit(_ job: AnyJob, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
+    func submit(_ job: consuming AnyJob, mayBacklog: Bool) throws(KernelCipherError) -> RequestStatus {
         enum Then { case nothing, wake }
         let worker = WorkerContext.current
-        let isOwnWorker = worker?.owner == ObjectIdentifier(self)
-        // The first job a completion submits takes the place of the one finishing, on this worker, without the shared
-        // lock: when nothing waits in the shared queue (a chain never overtakes a queued job), or when no worker is
-        // idle (one that is would otherwise take it, in parallel).
-        if let worker, isOwnWorker, worker.mayKeep, !isReleased.load(ordering: .acquiring),
-           !worker.hasWaiting && waiting.load(ordering: .relaxed) == 0
-            || idle.load(ordering: .relaxed) == 0
-        {
-            guard job.markQueued() else { return .inProgress }
-            worker.keep(job)
+        let isOwnWorker = worker?._withUnsafeGuaranteedRef { $0.owner == ObjectIdentifier(self) } ?? false
+        if isOwnWorker, let worker, worker._withUnsafeGuaranteedRef({ mayKeep(on: $0) }) {
+            // The kept job is the reference the submitter handed over (no retain of it here).
+            if job.markQueued() {
+                let kept = Unmanaged.passRetained(consume job)
+                worker._withUnsafeGuaranteedRef { $0.keep(kept) }
+            }
             return .inProgress
         }
         let (then, status) = try lock.withLock { (s: inout State) throws(KernelCipherError) -> (Then, RequestStatus) in
@@ -98,7 +95,7 @@ final class WorkerThreads: @unchecked Sendable {
             let beyond = s.pending.count - max(0, maxInFlight - s.running - kept.jobs)
             let status: RequestStatus = free <= 0 && beyond >= backlogLimit ? .backlogged : .inProgress
             guard job.markQueued() else { return (.nothing, status) }
-            s.pending.append(job)
+            s.pending.append(copy job)
             waiting.store(s.pending.count, ordering: .relaxed)
             // Workers neither running, keeping nor asleep are spinning or just started: they take the job themselves.
             // So does the worker submitting from a completion: it looks for work right after.
@@ -110,6 +107,14 @@ final class WorkerThreads: @unchecked Sendable {
         }
         if then == .wake { lock.signal() }
         return status
+    }
+
+    /// Whether the first job a completion submits stays on that completion's worker (`WorkerContext.keep`) instead of
+    /// going to the shared queue, without the shared lock: when nothing waits in the shared queue (a chain never
+    /// overtakes a queued job), or when no worker is idle (one that is would otherwise take it, in parallel).
+    private func mayKeep(on worker: WorkerContext) -> Bool {
+        worker.mayKeep && !isReleased.load(ordering: .acquiring)
+            && (!worker.hasWaiting && waiting.load(ordering: .relaxed) == 0 || idle.load(ordering: .relaxed) == 0)
     }
 
     /// Starts a worker (under the lock, so release() always sees and joins it; it blocks on the lock at first).
@@ -125,10 +130,11 @@ final class WorkerThreads: @unchecked Sendable {
     private func workerLoop(_ context: WorkerContext) {
         context.setCurrent(true)
         /// What this worker keeps between jobs (a local: `inout` of a class property costs an exclusivity check).
-        var held: AnyObject? = nil
+        /// Owns one reference to it (`Unmanaged`: reading it to run the next job costs no retain and release).
+        var held: Unmanaged<AnyObject>? = nil
         defer {
             context.abandonKept()
-            if let object = held { held = nil; park(object) }
+            if let object = held { held = nil; park(object.takeRetainedValue()) }
             context.setCurrent(false)
         }
         var finishedOne = false
@@ -167,7 +173,7 @@ final class WorkerThreads: @unchecked Sendable {
                 return
             case .idle:
                 if context.hasWaiting { continue }
-                if let object = held { held = nil; park(object) }
+                if let object = held { held = nil; park(object.takeRetainedValue()) }
                 switch waitForWork(context) {
                 case .stop: return
                 case .look: continue
@@ -182,7 +188,7 @@ final class WorkerThreads: @unchecked Sendable {
     }
 
     /// Runs one job, letting its completion keep one job on this worker.
-    private func run(_ job: AnyJob, on context: WorkerContext, held: inout AnyObject?) {
+    private func run(_ job: AnyJob, on context: WorkerContext, held: inout Unmanaged<AnyObject>?) {
         starting(context)
         context.mayKeep = true
         if job.start() { execute(job, &held) }

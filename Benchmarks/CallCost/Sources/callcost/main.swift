@@ -6,6 +6,7 @@
 // form); alloc (one 16-byte [UInt8] allocation alone: what an allocating form adds to a pointer caller's cost);
 // resubmit (one callback request over caller memory, submitted again by its completion, as kcrypto speed's chains).
 // CALLCOST_ENGINE=kernel runs the kernel engine instead (in a guest with AF_ALG: Scripts/lib/bench-kernel-profile.sh).
+// CALLCOST_TIME=1 prints the ns the set-up and the calls took (on the icount guest's clock: guest instructions).
 import KernelCipher
 import Dispatch
 import Foundation
@@ -134,4 +135,15 @@ func resubmit<Request: Sendable>(
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let n = Int(arguments[2]) else { fatalError("usage: callcost MODE N") }
+/// CLOCK_MONOTONIC in ns (`clock_gettime`).
+func monotonicNanoseconds() -> Int {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return now.tv_sec * 1_000_000_000 + now.tv_nsec
+}
+
+// CALLCOST_TIME=1 prints the ns `run` took (transform set-up and the calls), without the process's start-up, whose
+// time varies more from run to run than a message costs: a run of N calls minus one of none is N calls.
+let start = monotonicNanoseconds()
 if try run(arguments[1], n) == -1 { print("unreachable") }
+if ProcessInfo.processInfo.environment["CALLCOST_TIME"] == "1" { print(monotonicNanoseconds() - start) }
