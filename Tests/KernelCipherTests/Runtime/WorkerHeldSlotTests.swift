@@ -53,3 +53,72 @@ import Testing
         #expect(failures.isEmpty, "\(failures.count) wrong results, first: \(failures.first.map { String($0.prefix(80)) } ?? "")")
     }
 }
+
+/// The slots workers hold are counted by hand (`Unmanaged`, so running the next job costs no retain and release):
+/// every slot made is freed exactly once — when it goes stale after a re-key, when a request breaks it, when its worker
+/// idles or stops — and none outlives the pool. A missed release leaves one alive; a double release crashes. The same
+/// for the jobs completions keep on their worker (handed over without a retain): each is freed once it ran.
+@Suite(.timeLimit(.minutes(1))) struct WorkerHeldSlotOwnershipTests {
+    /// A slot that counts the live instances.
+    final class CountedSlot: Sendable {
+        let counters: Counters
+        init(_ counters: Counters) { self.counters = counters; counters.live.add(1, ordering: .relaxed) }
+        deinit { counters.live.subtract(1, ordering: .relaxed) }
+    }
+
+    /// A request's work that counts the live instances (so the live jobs).
+    final class CountedWork: Sendable {
+        let link: Int, counters: Counters
+        init(_ link: Int, _ counters: Counters) {
+            self.link = link
+            self.counters = counters
+            counters.liveWork.add(1, ordering: .relaxed)
+        }
+        deinit { counters.liveWork.subtract(1, ordering: .relaxed) }
+    }
+
+    final class Counters: Sendable {
+        let live = Atomic<Int>(0), made = Atomic<Int>(0), finished = Atomic<Int>(0), wrong = Atomic<Int>(0)
+        let liveWork = Atomic<Int>(0)
+    }
+
+    @Test(arguments: [1, 2, 4])
+    func everyHeldSlotIsFreedOnce(chains: Int) throws {
+        let counters = Counters(), links = 300
+        do {
+            let pool = SlotPool<CountedSlot>(keepIdle: chains, workersHold: true) { () throws(KernelCipherError) in
+                counters.made.add(1, ordering: .relaxed)
+                return CountedSlot(counters)
+            }
+            let dispatcher = RequestDispatcher<CountedWork, Int>.workers(
+                slots: pool, options: TransformOptions(maxInFlight: chains)
+            ) { (pooled, work) throws(KernelCipherError) -> Int in
+                // Every 7th request breaks its slot (the held slot must then be dropped, not reused).
+                try pooled.use { (_: CountedSlot) throws(KernelCipherError) -> Int in
+                    if work.link % 7 == 3 { throw .busy }
+                    return work.link
+                }
+            }
+            @Sendable func submit(_ link: Int) {
+                let job = Job<CountedWork, Int>(CountedWork(link, counters)) { result in
+                    if link % 7 != 3, (try? result.get()) != link { counters.wrong.add(1, ordering: .relaxed) }
+                    if link % 50 == 25 { _ = pool.flush() }  // a re-key from a completion: held slots go stale
+                    if link == links {
+                        counters.finished.add(1, ordering: .releasing)
+                    } else {
+                        submit(link + 1)
+                    }
+                }
+                do { try dispatcher.submit(job, mayBacklog: true) } catch { counters.wrong.add(1, ordering: .relaxed) }
+            }
+            for _ in 0..<chains { submit(0) }
+            while counters.finished.load(ordering: .acquiring) < chains { usleep(1000) }
+            dispatcher.release()
+            _ = pool.flush(releasing: true)
+        }
+        #expect(counters.wrong.load(ordering: .relaxed) == 0)
+        #expect(counters.made.load(ordering: .relaxed) > chains, "re-keys and broken slots made new ones")
+        #expect(counters.live.load(ordering: .relaxed) == 0, "every slot freed once the pool and its workers are gone")
+        #expect(counters.liveWork.load(ordering: .relaxed) == 0, "every job freed once it ran")
+    }
+}
