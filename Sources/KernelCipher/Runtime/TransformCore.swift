@@ -172,12 +172,12 @@ extension SlotPool {
         job.finish(result)
     }
 
-    /// A worker's held object as the slot it is.
+    /// A worker's held object as the slot it is (`execute`, `park`).
     @inline(__always)
     private static func slot(_ object: AnyObject) -> PooledSlot<Slot> { unsafeDowncast(object, to: PooledSlot<Slot>.self) }
 
     /// Takes back the slot a worker held (`WorkerThreads`' `park`).
-    func park(_ held: AnyObject) { checkin(unsafeDowncast(held, to: PooledSlot<Slot>.self)) }
+    func park(_ held: AnyObject) { checkin(Self.slot(held)) }
 }
 
 extension RequestDispatcher {
